@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"inplace/internal/home"
+	"inplace/internal/txn"
+	"inplace/internal/updater"
+)
+
+// options are the tool's flags.
+type options struct {
+	timestamp      int64
+	dryRun         bool
+	details        bool
+	cont           bool
+	revert         bool
+	username       string
+	passwordStdin  bool
+	channel        string
+	server         string
+	home           string
+	nonInteractive bool
+	json           bool
+	version        bool
+}
+
+const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
+  ./update_linux --dry-run            show what an update would do; change nothing
+  ./update_linux -d                   list applied and available updates
+  ./update_linux -t 1700000000000     update only up to that level
+  ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
+  ./update_linux --revert             undo the last update (again: the one before it)
+  UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
+
+Exit codes:
+  0  success
+  1  error (nothing was changed unless the message says otherwise)
+  2  the tool updated itself: run it again
+  3  merge conflicts to resolve (see --continue)
+  4  reverted
+
+Conflicts: for a file F that you and the update both changed, F stays as you had it, F.old holds
+the vendor's previous version and F.updated the new one. Write the result to F.final, then run
+--continue; or run --revert to undo the whole update.`
+
+func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
+	var o options
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Update this product in place, keeping your customisations",
+		Long: "update fetches the updates your subscription receives from the vendor's update server and\n" +
+			"applies them to this product (PRODUCT_HOME, the parent of the folder holding this tool),\n" +
+			"merging them with your changes. Stop the product's server first.",
+		Example:       examples,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.version {
+				fmt.Fprintf(stdout, "update %s\n", toolVersion())
+				return nil
+			}
+			return runTool(cmd.Context(), &o, stdin, stdout, stderr)
+		},
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	f := cmd.Flags()
+	f.Int64VarP(&o.timestamp, "timestamp", "t", 0, "update only up to this update level (ms since the epoch); default the newest")
+	f.BoolVar(&o.dryRun, "dry-run", false, "simulate: print what would be added, replaced, merged, kept, removed and what would conflict; change nothing")
+	f.BoolVarP(&o.details, "details", "d", false, "show the applied and available updates: number, level, security flag, description, instructions, bug fixes, files")
+	f.BoolVar(&o.cont, "continue", false, "put each resolved F.final in place of F and finish the update stopped on conflicts")
+	f.BoolVar(&o.revert, "revert", false, "undo the last run that changed the product; each further --revert goes one more back")
+	f.StringVarP(&o.username, "username", "u", "", "username of your subscription (or UPDATE_USERNAME)")
+	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input (or set UPDATE_PASSWORD)")
+	f.StringVarP(&o.channel, "channel", "c", "", "channel: full or security (or UPDATE_CHANNEL); remembered")
+	f.StringVar(&o.server, "server", "", "update server URL (or UPDATE_SERVER); remembered")
+	f.StringVar(&o.home, "home", "", "PRODUCT_HOME (default: the parent of the folder holding this tool)")
+	f.BoolVar(&o.nonInteractive, "non-interactive", false, "never prompt; missing input is an error")
+	f.BoolVar(&o.json, "json", false, "print the result as JSON on standard output")
+	f.BoolVar(&o.version, "version", false, "print the tool's version")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
+	return cmd
+}
+
+// homeDir finds PRODUCT_HOME: --home, or the parent of the binary's folder.
+func homeDir(o *options) (string, error) {
+	if o.home != "" {
+		return o.home, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return filepath.Dir(filepath.Dir(exe)), nil
+}
+
+func runTool(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.Writer) error {
+	dir, err := homeDir(o)
+	if err != nil {
+		return err
+	}
+	h, err := home.Open(dir)
+	if err != nil {
+		return err
+	}
+	product, err := h.Product()
+	if err != nil {
+		return err
+	}
+	lock, err := h.Lock()
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if r, err := txn.Recover(h); err != nil {
+		return err
+	} else if r != nil {
+		what := "finished"
+		if r.RolledBack {
+			what = "rolled back"
+		}
+		fmt.Fprintf(stderr, "update: found an interrupted %s (%s) and %s it\n", r.Action, r.Txn, what)
+	}
+	if !o.details {
+		if pid, ok := h.ServerRunning(); ok {
+			return fmt.Errorf("the product's server is running (pid %d in %s): stop it, then run the tool again", pid, h.Path(home.PidFile))
+		}
+	}
+	st, err := h.LoadState()
+	if err != nil {
+		return err
+	}
+	if st.Pending != nil && !o.cont && !o.revert && !o.details {
+		return updater.PendingError(st.Pending)
+	}
+
+	u := &updater.Updater{Home: h, Product: product, Channel: st.Channel, Out: stdout, Log: stderr}
+	isTTY := term.IsTerminal(int(os.Stderr.Fd()))
+	u.NewProgress = func(total int64, n int) updater.Progress { return newProgress(stderr, isTTY, total, n) }
+	print := func(rep interface{ WriteText(io.Writer) }, err error) error {
+		if rep != nil && !isNil(rep) {
+			if o.json {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(rep)
+			} else {
+				rep.WriteText(stdout)
+			}
+		}
+		return err
+	}
+	switch {
+	case o.revert:
+		rep, err := u.Revert(ctx)
+		return print(rep, err)
+	case o.cont:
+		rep, err := u.Continue(ctx)
+		return print(rep, err)
+	}
+
+	sess, err := connect(ctx, h, product, st, o, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	u.Src, u.Channel = sess.client, sess.channel
+	if o.details {
+		d, err := u.Details(ctx, o.timestamp)
+		return print(d, sessionError(h, err))
+	}
+	if !o.dryRun {
+		exe, err := os.Executable()
+		if err == nil {
+			v, err := u.SelfUpdate(ctx, toolVersion(), exe)
+			if err != nil {
+				return sessionError(h, err)
+			}
+			if v != "" {
+				fmt.Fprintf(stderr, "update: the tool updated itself from %s to %s; run it again to update the product\n", toolVersion(), v)
+				return updater.ErrToolUpdated
+			}
+		}
+	}
+	rep, err := u.Update(ctx, updater.UpdateOptions{Upto: o.timestamp, DryRun: o.dryRun})
+	return print(rep, sessionError(h, err))
+}
+
+func isNil(v any) bool {
+	switch r := v.(type) {
+	case *updater.Report:
+		return r == nil
+	case *updater.Details:
+		return r == nil
+	}
+	return v == nil
+}
+
+var errSessionExpired = errors.New("your session has expired or was revoked: run the tool again to log in")
+
+// sessionError turns a refused token into advice, forgetting the session.
+func sessionError(h *home.Home, err error) error {
+	if err != nil && errors.Is(err, clientErrUnauthorized) {
+		_ = h.ForgetSession()
+		return fmt.Errorf("%w (%v)", errSessionExpired, err)
+	}
+	return err
+}

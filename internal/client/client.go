@@ -1,0 +1,264 @@
+// Package client talks to update-server's /v1 API: it logs in, lists
+// updates, asks for pristine entries, fetches tool releases and downloads
+// blobs, verifying each blob's hash and length before handing it over. It
+// honours http_proxy, https_proxy and no_proxy (with user:password@). It
+// never writes to a PRODUCT_HOME.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"inplace/internal/api"
+)
+
+// ErrUnauthorized is returned when the server refuses the token: the caller
+// logs in again.
+var ErrUnauthorized = errors.New("the update server refused the session")
+
+// Error is an answer of the server other than success.
+type Error struct {
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("update server: %s (HTTP %d)", e.Message, e.Status)
+}
+
+// Client is a connection to one update server.
+type Client struct {
+	base  *url.URL
+	http  *http.Client
+	Token string
+}
+
+// New returns a client for the server at rawURL (http or https).
+func New(rawURL string) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(rawURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("bad server address %q: want http://host:port or https://host", rawURL)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	tr.ResponseHeaderTimeout = 60 * time.Second
+	return &Client{base: u, http: &http.Client{Transport: tr}}, nil
+}
+
+// URL is the server's address.
+func (c *Client) URL() string { return c.base.String() }
+
+// Login exchanges credentials for a token bound to a product and channel.
+func (c *Client) Login(ctx context.Context, req api.TokenRequest) (*api.TokenResponse, error) {
+	var resp api.TokenResponse
+	if err := c.do(ctx, http.MethodPost, "/v1/token", req, &resp, false); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Updates lists the updates of the token's channel after level `after` up
+// to `upto` (0: no cap).
+func (c *Client) Updates(ctx context.Context, product string, after, upto int64) ([]api.Update, error) {
+	q := url.Values{}
+	q.Set("after", strconv.FormatInt(after, 10))
+	if upto > 0 {
+		q.Set("upto", strconv.FormatInt(upto, 10))
+	}
+	var resp api.UpdateList
+	p := "/v1/products/" + url.PathEscape(product) + "/updates?" + q.Encode()
+	if err := c.do(ctx, http.MethodGet, p, nil, &resp, true); err != nil {
+		return nil, err
+	}
+	return resp.Updates, nil
+}
+
+// Pristine returns the vendor's entries of paths after the base
+// distribution and the applied updates (nil: absent).
+func (c *Client) Pristine(ctx context.Context, product string, applied []int, paths []string) (map[string]*api.Entry, error) {
+	out := make(map[string]*api.Entry, len(paths))
+	for len(paths) > 0 {
+		n := min(len(paths), api.MaxPaths)
+		var resp api.PristineResponse
+		req := api.PristineRequest{Applied: applied, Paths: paths[:n]}
+		if err := c.do(ctx, http.MethodPost, "/v1/products/"+url.PathEscape(product)+"/pristine", req, &resp, true); err != nil {
+			return nil, err
+		}
+		for _, p := range paths[:n] {
+			e, ok := resp.Entries[p]
+			if !ok {
+				return nil, fmt.Errorf("update server: no answer for %s", p)
+			}
+			out[p] = e
+		}
+		paths = paths[n:]
+	}
+	return out, nil
+}
+
+// LatestTool returns the newest tool release for an OS and architecture, or
+// nil when there is none.
+func (c *Client) LatestTool(ctx context.Context, goos, goarch string) (*api.ToolRelease, error) {
+	var resp api.ToolRelease
+	q := url.Values{"os": {goos}, "arch": {goarch}}
+	err := c.do(ctx, http.MethodGet, "/v1/tools/latest?"+q.Encode(), nil, &resp, true)
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Blob writes the blob named by sha256 to w, checking its length and hash.
+// progress, when not nil, is told of each chunk received.
+func (c *Client) Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error {
+	req, err := c.request(ctx, http.MethodGet, "/v1/blobs/"+url.PathEscape(sha), nil, true)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.netError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c.statusError(resp)
+	}
+	h := sha256.New()
+	// Read one byte past the expected size to notice a longer body.
+	r := io.LimitReader(resp.Body, size+1)
+	n, err := io.Copy(io.MultiWriter(w, h, progressWriter(progress)), r)
+	if err != nil {
+		return fmt.Errorf("download %s: %w", short(sha), err)
+	}
+	if n != size {
+		return fmt.Errorf("download %s: got %d bytes, want %d", short(sha), n, size)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+		return fmt.Errorf("download %s: the content does not match its hash (got %s)", short(sha), short(got))
+	}
+	return nil
+}
+
+// Bytes downloads a blob into memory.
+func (c *Client) Bytes(ctx context.Context, e *api.Entry) ([]byte, error) {
+	var b bytes.Buffer
+	if err := c.Blob(ctx, e.SHA256, e.Size, &b, nil); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+type progressWriter func(int)
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	if p != nil {
+		p(len(b))
+	}
+	return len(b), nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+func (c *Client) request(ctx context.Context, method, p string, body any, auth bool) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+p, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if auth && c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	return req, nil
+}
+
+// maxMetadata bounds a metadata answer, so a hostile server cannot fill memory.
+const maxMetadata = 256 << 20
+
+func (c *Client) do(ctx context.Context, method, p string, body, out any, auth bool) error {
+	req, err := c.request(ctx, method, p, body, auth)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.netError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c.statusError(resp)
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxMetadata))
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("update server at %s sent a bad answer to %s: %v", c.base.Host, strings.SplitN(p, "?", 2)[0], err)
+	}
+	return nil
+}
+
+func (c *Client) statusError(resp *http.Response) error {
+	var e api.Error
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if json.Unmarshal(b, &e) != nil || e.Error == "" {
+		e.Error = strings.TrimSpace(string(b))
+		if e.Error == "" || len(e.Error) > 200 {
+			e.Error = http.StatusText(resp.StatusCode)
+		}
+	}
+	if resp.StatusCode == http.StatusProxyAuthRequired {
+		return &Error{Status: resp.StatusCode, Message: "the proxy refused its credentials: check user:password in http_proxy/https_proxy"}
+	}
+	err := &Error{Status: resp.StatusCode, Message: e.Error}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return errors.Join(ErrUnauthorized, err)
+	}
+	return err
+}
+
+func (c *Client) netError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "Proxy Authentication Required") {
+		return fmt.Errorf("the proxy refused its credentials: check user:password in http_proxy/https_proxy (%v)", err)
+	}
+	return fmt.Errorf("cannot reach the update server at %s: %v (is it running, and is the address or proxy right?)", c.base.Host, unwrapURL(err))
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,101 @@
+package updater
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"inplace/internal/api"
+)
+
+// Report tells what a run did, or would do on a dry run.
+type Report struct {
+	Action    string       `json:"action"` // update, continue, revert
+	Product   string       `json:"product"`
+	Channel   string       `json:"channel,omitempty"`
+	From      int64        `json:"from_level"`
+	To        int64        `json:"to_level"`
+	DryRun    bool         `json:"dry_run,omitempty"`
+	Updates   []UpdateInfo `json:"updates,omitempty"`
+	Files     []FileReport `json:"files,omitempty"`
+	Conflicts []FileReport `json:"conflicts,omitempty"`
+	Missing   []string     `json:"missing_final,omitempty"` // --continue: the .final files still to write
+	Result    string       `json:"result"`
+}
+
+// UpdateInfo is the short form of an update.
+type UpdateInfo struct {
+	Number      int    `json:"number"`
+	Timestamp   int64  `json:"timestamp"`
+	Security    bool   `json:"security"`
+	Description string `json:"description"`
+}
+
+// FileReport is what happens to one path.
+type FileReport struct {
+	Path   string `json:"path"`
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func infos(us []api.Update) []UpdateInfo {
+	out := make([]UpdateInfo, len(us))
+	for i, u := range us {
+		out[i] = UpdateInfo{Number: u.Number, Timestamp: u.Timestamp, Security: u.Security, Description: u.Description}
+	}
+	return out
+}
+
+// LevelString names a level for people.
+func LevelString(level int64) string {
+	if level == 0 {
+		return "0 (base distribution)"
+	}
+	return fmt.Sprintf("%d (%s)", level, time.UnixMilli(level).UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+// WriteText prints the report for people.
+func (r *Report) WriteText(w io.Writer) {
+	verb := map[string]string{
+		"add": "added", "replace": "replaced", "merge": "merged", "remove": "removed",
+		"keep": "kept", "same": "unchanged", "restore": "restored", "resolve": "resolved",
+	}
+	if r.DryRun {
+		verb = map[string]string{
+			"add": "would add", "replace": "would replace", "merge": "would merge", "remove": "would remove",
+			"keep": "would keep", "same": "unchanged",
+		}
+	}
+	if len(r.Updates) > 0 {
+		fmt.Fprintf(w, "%s: %d update(s), level %s -> %s\n", r.Product, len(r.Updates), LevelString(r.From), LevelString(r.To))
+		for _, u := range r.Updates {
+			flag := "full"
+			if u.Security {
+				flag = "security"
+			}
+			fmt.Fprintf(w, "  update %-4d %d  %-8s  %s\n", u.Number, u.Timestamp, flag, u.Description)
+		}
+	}
+	for _, f := range r.Files {
+		v := verb[f.Action]
+		if v == "" {
+			v = f.Action
+		}
+		if f.Reason != "" {
+			fmt.Fprintf(w, "  %-14s %s (%s)\n", v, f.Path, f.Reason)
+		} else {
+			fmt.Fprintf(w, "  %-14s %s\n", v, f.Path)
+		}
+	}
+	for _, c := range r.Conflicts {
+		what := "conflict"
+		if r.DryRun {
+			what = "would conflict"
+		}
+		fmt.Fprintf(w, "  %-14s %s: %s\n", what, c.Path, c.Reason)
+	}
+	for _, m := range r.Missing {
+		fmt.Fprintf(w, "  %-14s %s\n", "missing", m)
+	}
+	fmt.Fprintf(w, "%s\n", r.Result)
+}

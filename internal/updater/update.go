@@ -1,0 +1,305 @@
+package updater
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"time"
+
+	"inplace/internal/api"
+	"inplace/internal/home"
+	"inplace/internal/merge"
+	"inplace/internal/plan"
+	"inplace/internal/txn"
+)
+
+// UpdateOptions are the choices of an update run.
+type UpdateOptions struct {
+	Upto   int64 // -t: the highest level to reach; 0 the newest
+	DryRun bool
+}
+
+// decided is a plan step with what the run needs to carry it out.
+type decided struct {
+	plan.Step
+	merged []byte // the merged bytes of a clean Merge
+	base   []byte // B's bytes, when a conflict needs F.old and they were fetched
+	target []byte // T's bytes, when they were fetched
+}
+
+// Update brings the home to the newest level of its channel (or opts.Upto).
+// It returns ErrConflicts when conflicts were left to resolve (or would be,
+// on a dry run).
+func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, error) {
+	st, err := u.Home.LoadState()
+	if err != nil {
+		return nil, err
+	}
+	if st.Pending != nil {
+		return nil, PendingError(st.Pending)
+	}
+	rep := &Report{Action: "update", Product: u.Product, Channel: u.Channel, From: st.Level, To: st.Level, DryRun: opts.DryRun}
+	if opts.Upto > 0 && opts.Upto <= st.Level {
+		rep.Result = fmt.Sprintf("already at level %s, not below -t %d; use --revert to go back", LevelString(st.Level), opts.Upto)
+		return rep, nil
+	}
+	updates, err := u.Src.Updates(ctx, u.Product, st.Level, opts.Upto)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpdates(u.Product, st.Level, opts.Upto, updates); err != nil {
+		return nil, err
+	}
+	if len(updates) == 0 {
+		rep.Result = fmt.Sprintf("up to date: %s is at level %s, the newest of the %s channel", u.Product, LevelString(st.Level), u.Channel)
+		return rep, nil
+	}
+	rep.Updates = infos(updates)
+	rep.To = updates[len(updates)-1].Timestamp
+
+	steps, err := u.decide(ctx, st, updates)
+	if err != nil {
+		return nil, err
+	}
+	var conflicts []decided
+	for _, s := range steps {
+		switch s.Action {
+		case plan.Conflict:
+			conflicts = append(conflicts, s)
+			rep.Conflicts = append(rep.Conflicts, FileReport{Path: s.Path, Action: "conflict", Reason: s.Reason})
+		case plan.Same:
+		case plan.Keep:
+			if !plan.Equal(s.Local, s.Base) {
+				rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: "keep", Reason: "your version; the update leaves it as it was"})
+			}
+		default:
+			rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: s.Action.String()})
+		}
+	}
+	if opts.DryRun {
+		rep.Result = "dry run: nothing was changed"
+		if len(conflicts) > 0 {
+			rep.Result = fmt.Sprintf("dry run: nothing was changed; the update would stop on %d conflict(s)", len(conflicts))
+			return rep, ErrConflicts
+		}
+		return rep, nil
+	}
+	if err := u.apply(ctx, st, updates, steps); err != nil {
+		return nil, err
+	}
+	if len(conflicts) > 0 {
+		rep.Result = fmt.Sprintf("%d conflict(s): for each F, write your resolution to F.final (F is yours, F.old the vendor's "+
+			"previous version, F.updated the new one) and run again with --continue; or undo with --revert", len(conflicts))
+		return rep, ErrConflicts
+	}
+	rep.Result = fmt.Sprintf("updated %s to level %s", u.Product, LevelString(rep.To))
+	return rep, nil
+}
+
+// checkUpdates refuses an answer that does not fit the question: a server
+// must not move the product back, nor send paths outside the product.
+func checkUpdates(product string, after, upto int64, us []api.Update) error {
+	last := after
+	for _, up := range us {
+		if up.Product != product {
+			return fmt.Errorf("update server sent update %d of product %q, not %q", up.Number, up.Product, product)
+		}
+		if up.Timestamp <= last || (upto > 0 && up.Timestamp > upto) {
+			return fmt.Errorf("update server sent update %d at level %d, outside (%d, %d]", up.Number, up.Timestamp, after, upto)
+		}
+		last = up.Timestamp
+		for _, c := range up.Files {
+			p, err := api.CleanPath(c.Path)
+			if err != nil || p != c.Path || api.ToolPath(p) {
+				return fmt.Errorf("update server sent a bad path in update %d: %q", up.Number, c.Path)
+			}
+			if !c.Remove && c.Kind != api.KindFile && c.Kind != api.KindSymlink {
+				return fmt.Errorf("update server sent an entry of unknown kind %q for %s", c.Kind, c.Path)
+			}
+		}
+	}
+	return nil
+}
+
+// decide plans every path the updates touch, merging text files in memory.
+func (u *Updater) decide(ctx context.Context, st *home.State, updates []api.Update) ([]decided, error) {
+	target := plan.Target(updates)
+	paths := plan.Paths(target)
+	base, err := u.Src.Pristine(ctx, u.Product, st.AppliedNumbers(), paths)
+	if err != nil {
+		return nil, err
+	}
+	local, err := localEntries(ctx, u.Home, paths)
+	if err != nil {
+		return nil, err
+	}
+	steps := make([]decided, len(paths))
+	for i, p := range paths {
+		in := plan.Input{Path: p, Base: base[p], Local: local[p], Target: target[p]}
+		steps[i] = decided{Step: plan.Decide(in, func(p string) bool { return merge.Mergeable(p) })}
+	}
+	for i := range steps {
+		s := &steps[i]
+		if s.Action != plan.Merge {
+			continue
+		}
+		if s.base, err = u.fetch(ctx, s.Base); err != nil {
+			return nil, err
+		}
+		if s.target, err = u.fetch(ctx, s.Target); err != nil {
+			return nil, err
+		}
+		ours, err := os.ReadFile(u.Home.Path(s.Path))
+		if err != nil {
+			return nil, err
+		}
+		r := merge.File(s.Path, s.base, ours, s.target)
+		if r.Clean {
+			s.merged = r.Merged
+			continue
+		}
+		s.Action = plan.Conflict
+		s.Reason = r.Reason
+		if s.Reason == "" {
+			s.Reason = fmt.Sprintf("you and the update changed the same lines (%d place(s))", r.Conflicts)
+		}
+	}
+	return steps, nil
+}
+
+func (u *Updater) fetch(ctx context.Context, e *api.Entry) ([]byte, error) {
+	var b bytes.Buffer
+	if err := u.Src.Blob(ctx, e.SHA256, e.Size, &b, nil); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// newRun names a new run; names sort in time order.
+func newRun() string {
+	return time.Now().UTC().Format("20060102T150405.000000000")
+}
+
+// staged is one file to prepare before the transaction's ops run.
+type staged struct {
+	stage string
+	entry *api.Entry
+	data  []byte // the bytes, when known
+	known bool   // false: download the entry's blob
+}
+
+// apply carries out the plan as one transaction.
+func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Update, steps []decided) error {
+	run := newRun()
+	j := &txn.Journal{Txn: run + "-update", Run: run, Action: txn.ActUpdate, Before: st}
+	var stages []staged
+	pendingConflicts := []home.Conflict{}
+	short := run[len(run)-6:]
+	add := func(rel string, e *api.Entry, data []byte, known bool) error {
+		had, err := localEntry(u.Home, rel)
+		if err != nil {
+			return err
+		}
+		op := txn.Op{Path: rel, Had: had != nil}
+		if op.Had {
+			op.Backup = path.Join(txn.RunDir(run), "update", fmt.Sprint(len(j.Ops)))
+		} else {
+			op.NewDirs = txn.MissingDirs(u.Home, rel)
+		}
+		if e != nil {
+			op.Stage = stageName(rel, short)
+			stages = append(stages, staged{stage: op.Stage, entry: e, data: data, known: known})
+		}
+		j.Ops = append(j.Ops, op)
+		return nil
+	}
+	for _, s := range steps {
+		var err error
+		switch s.Action {
+		case plan.Add, plan.Replace:
+			err = add(s.Path, s.Target, nil, false)
+		case plan.Remove:
+			err = add(s.Path, nil, nil, false)
+		case plan.Merge:
+			e := *s.Target
+			e.Mode = s.Local.Mode
+			err = add(s.Path, &e, s.merged, true)
+		case plan.Conflict:
+			c := home.Conflict{Path: s.Path, Reason: s.Reason}
+			if s.Base != nil {
+				c.Old = true
+				err = add(s.Path+".old", s.Base, s.base, s.base != nil)
+			}
+			if err == nil && s.Target != nil {
+				c.Update = true
+				err = add(s.Path+".updated", s.Target, s.target, s.target != nil)
+			}
+			pendingConflicts = append(pendingConflicts, c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := txn.Begin(u.Home, j); err != nil {
+		return err
+	}
+	fail := func(err error) error { return rollbackAfter(u.Home, err) }
+	if err := u.stage(ctx, stages); err != nil {
+		return fail(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if err := txn.Apply(u.Home, j); err != nil {
+		return fail(err)
+	}
+	next := *st
+	next.Runs = append(append([]string(nil), st.Runs...), run)
+	level := updates[len(updates)-1].Timestamp
+	if len(pendingConflicts) > 0 {
+		next.Pending = &home.Pending{Run: run, Level: level, Applied: updates, Conflicts: pendingConflicts}
+	} else {
+		next.Level = level
+		next.Channel = u.Channel
+		next.Applied = append(append([]home.Applied(nil), st.Applied...), updates...)
+	}
+	if err := txn.Commit(u.Home, j, &next); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// stage writes every new file beside its target: known bytes directly,
+// the rest downloaded in parallel with progress shown.
+func (u *Updater) stage(ctx context.Context, stages []staged) error {
+	var total int64
+	var n int
+	for _, s := range stages {
+		if !s.known && s.entry.Kind == api.KindFile {
+			total += s.entry.Size
+			n++
+		}
+	}
+	var prog Progress
+	if n > 0 && u.NewProgress != nil {
+		prog = u.NewProgress(total, n)
+		defer prog.Done()
+	}
+	return parallel(ctx, len(stages), 4, func(i int) error {
+		s := stages[i]
+		return writeStage(u.Home, s.stage, s.entry, func(f *os.File) error {
+			if s.known {
+				_, err := f.Write(s.data)
+				return err
+			}
+			var add func(int)
+			if prog != nil {
+				add = prog.Add
+			}
+			return u.Src.Blob(ctx, s.entry.SHA256, s.entry.Size, io.Writer(f), add)
+		})
+	})
+}

@@ -1,0 +1,73 @@
+// Package updater carries out the update tool's runs on one PRODUCT_HOME:
+// update (and its dry run), --continue, --revert and --details. It joins the
+// pure decisions of plan and merge to the I/O of txn, home and a Source of
+// metadata and content. It never asks the user anything: the command does.
+package updater
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"inplace/internal/api"
+	"inplace/internal/home"
+)
+
+// Source is where metadata and content come from. Every piece of metadata
+// the tool acts on passes through it, so verification (signatures, expiry)
+// belongs behind it.
+type Source interface {
+	// Updates lists the updates of the session's channel after level
+	// `after`, up to `upto` (0: no cap), in timestamp order.
+	Updates(ctx context.Context, product string, after, upto int64) ([]api.Update, error)
+	// Pristine returns the vendor's entries of paths after the base
+	// distribution and the applied updates; nil means absent.
+	Pristine(ctx context.Context, product string, applied []int, paths []string) (map[string]*api.Entry, error)
+	// Blob writes the content named by sha to w, verified against sha and size.
+	Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error
+	// LatestTool returns the newest tool release for an OS/arch, or nil.
+	LatestTool(ctx context.Context, goos, goarch string) (*api.ToolRelease, error)
+}
+
+// Errors that the command maps to exit codes.
+var (
+	ErrConflicts   = errors.New("merge conflicts to resolve")
+	ErrPending     = errors.New("conflicts are pending")
+	ErrReverted    = errors.New("reverted")
+	ErrToolUpdated = errors.New("the tool updated itself")
+)
+
+// Progress shows the bytes of a long download.
+type Progress interface {
+	Add(n int)
+	Done()
+}
+
+// Updater runs on one home.
+type Updater struct {
+	Home    *home.Home
+	Product string
+	Src     Source // nil for runs that need no server (--continue, --revert)
+	Channel string
+	Out     io.Writer // the report: what was or would be done
+	Log     io.Writer // messages for the person running the tool
+
+	// NewProgress starts a progress display for a download of total bytes
+	// in n files; nil shows nothing.
+	NewProgress func(total int64, n int) Progress
+}
+
+func (u *Updater) logf(format string, args ...any) {
+	fmt.Fprintf(u.Log, "update: "+format+"\n", args...)
+}
+
+func (u *Updater) printf(format string, args ...any) {
+	fmt.Fprintf(u.Out, format, args...)
+}
+
+// PendingError explains what to do while conflicts wait for their .final.
+func PendingError(p *home.Pending) error {
+	return fmt.Errorf("%w: %d conflicting file(s) from the last update wait for you: write each F.final "+
+		"(from F, F.old and F.updated) and run with --continue, or undo the update with --revert", ErrPending, len(p.Conflicts))
+}
