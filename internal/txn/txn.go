@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"inplace/internal/api"
 	"inplace/internal/fsx"
 	"inplace/internal/home"
 )
@@ -71,15 +72,19 @@ func Begin(h *home.Home, j *Journal) error {
 	return home.WriteJSON(h.Path(home.JournalFile), j)
 }
 
-// Hook, when set (by tests), is called before each op with its index.
-var Hook func(action string, step int)
+// Hook, when set (by tests), is called before each op with its index, and
+// before the commit with the number of ops. An error stops the transaction
+// where it is, as a crash would: nothing is rolled back.
+var Hook func(action string, step int) error
 
 // Apply carries out the ops in order and flushes the folders it touched.
 func Apply(h *home.Home, j *Journal) error {
 	dirs := make(map[string]bool)
 	for i, op := range j.Ops {
 		if Hook != nil {
-			Hook(j.Action, i)
+			if err := Hook(j.Action, i); err != nil {
+				return err
+			}
 		}
 		p := h.Path(op.Path)
 		if op.Had {
@@ -108,7 +113,9 @@ func Apply(h *home.Home, j *Journal) error {
 // finishes the transaction.
 func Commit(h *home.Home, j *Journal, st *home.State) error {
 	if Hook != nil {
-		Hook(j.Action, len(j.Ops))
+		if err := Hook(j.Action, len(j.Ops)); err != nil {
+			return err
+		}
 	}
 	st.Txn = j.Txn
 	if err := h.SaveState(st); err != nil {
@@ -150,8 +157,11 @@ func Recover(h *home.Home) (*Recovered, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err == nil {
+		err = j.validate()
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%v; the interrupted run cannot be undone automatically", err)
+		return nil, fmt.Errorf("%v; the interrupted run cannot be undone automatically: restore PRODUCT_HOME from your own backup, or remove %s if you are sure nothing was changed", err, h.Path(home.JournalFile))
 	}
 	st, err := h.LoadState()
 	if err != nil {
@@ -171,6 +181,32 @@ func Recover(h *home.Home) (*Recovered, error) {
 		}
 	}
 	return r, os.Remove(h.Path(home.JournalFile))
+}
+
+// validate refuses a journal naming a path outside the home.
+func (j *Journal) validate() error {
+	var paths []string
+	for _, op := range j.Ops {
+		paths = append(paths, op.Path)
+		paths = append(paths, op.NewDirs...)
+		if op.Had {
+			paths = append(paths, op.Backup)
+		}
+		if op.Stage != "" {
+			paths = append(paths, op.Stage)
+		}
+	}
+	paths = append(paths, j.Cleanup...)
+	paths = append(paths, j.EmptyDirs...)
+	for _, p := range paths {
+		if c, err := api.CleanPath(p); err != nil || c != p {
+			return fmt.Errorf("journal is damaged: it names %q", p)
+		}
+	}
+	if j.Run == "" || j.Txn == "" {
+		return errors.New("journal is damaged: it names no transaction")
+	}
+	return nil
 }
 
 // rollback undoes the ops in reverse order, whichever of them happened.
