@@ -7,6 +7,11 @@
 // Usage:
 //
 //	go run ./tools/mksample -out DIR [-name NAME] [-version VERSION]
+//	go run ./tools/mksample -customise PRODUCT_HOME [-conflicting]
+//
+// -customise makes a sample customer's edits in an installed PRODUCT_HOME:
+// database settings in deployment.toml, a note of their own and a rebuilt
+// jar (with -conflicting also an edit where the security update edits).
 //
 // It prints one line per item, a label and a value separated by a tab:
 // the product key, then the base folder, each update folder and the newer
@@ -48,12 +53,14 @@ func exitCode(err error) int {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mksample", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	customise := fs.String("customise", "", "make the sample customer's edits in this installed PRODUCT_HOME")
+	conflicting := fs.Bool("conflicting", false, "with -customise: also edit the line the security update changes")
 	out := fs.String("out", "", "folder to write into (created if missing; base, update-1, update-2 and dist-2 must not exist in it)")
 	var opt sample.Options
 	fs.StringVar(&opt.Name, "name", "acme-gateway", "product name")
 	fs.StringVar(&opt.Version, "version", "4.2.0", "product version")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mksample -out DIR [-name NAME] [-version VERSION]")
+		fmt.Fprintln(stderr, "usage: mksample -out DIR [-name NAME] [-version VERSION] | -customise PRODUCT_HOME [-conflicting]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +68,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *customise != "" {
+		if err := sample.Customise(*customise); err != nil {
+			return err
+		}
+		if *conflicting {
+			return sample.CustomiseConflicting(*customise)
+		}
+		return nil
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fs.Usage()

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"inplace/internal/sample"
+)
+
+// The end-to-end scripts in testdata/script drive the real binaries: the
+// tool built as release 1.0.0 (and 1.1.0, for self-update) and
+// update-server, started on a loopback port by the script's `serve`.
+
+var binDir string // holds update, update-1.1.0 and update-server
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "inplace-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binDir = dir
+	builds := [][]string{
+		{"-o", filepath.Join(dir, "update"), "-ldflags", "-X main.version=1.0.0", "inplace/cmd/update"},
+		{"-o", filepath.Join(dir, "update-1.1.0"), "-ldflags", "-X main.version=1.1.0", "inplace/cmd/update"},
+		{"-o", filepath.Join(dir, "update-server"), "inplace/cmd/update-server"},
+	}
+	for _, b := range builds {
+		cmd := exec.Command("go", append([]string{"build"}, b...)...)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %v: %v\n%s", b, err, out)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			e.Setenv("BIN", binDir)
+			e.Setenv("TOOL", toolName())
+			e.Setenv("GOOS", runtime.GOOS)
+			e.Setenv("GOARCH", runtime.GOARCH)
+			e.Values[serverKey{}] = &serverProc{}
+			// The scripts run without a terminal unless they ask for one.
+			for _, k := range []string{"UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL",
+				"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"} {
+				e.Setenv(k, "")
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"serve":     cmdServe,
+			"sample":    cmdSample,
+			"install":   cmdInstall,
+			"customise": cmdCustomise,
+			"status":    cmdStatus,
+			"treehash":  cmdTreehash,
+			"fileid":    cmdFileID,
+			"livepid":   cmdLivePid,
+		},
+	})
+}
+
+// toolName is the tool's name in PRODUCT_HOME/bin on this OS.
+func toolName() string {
+	name := "update_" + runtime.GOOS
+	if runtime.GOARCH != "amd64" {
+		name += "_" + runtime.GOARCH
+	}
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return name
+}
+
+// serve [-ttl D]: initialise a data folder in $WORK/data and start
+// update-server on a loopback port; sets SERVER. `serve stop` stops it.
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! serve")
+	}
+	if len(args) == 1 && args[0] == "stop" {
+		ts.Value(serverKey{}).(*serverProc).stop()
+		return
+	}
+	data := ts.MkAbs("data")
+	if _, err := os.Stat(data); errors.Is(err, fs.ErrNotExist) {
+		out, err := exec.Command(filepath.Join(binDir, "update-server"), "init", "--data", data).CombinedOutput()
+		if err != nil {
+			ts.Fatalf("update-server init: %v\n%s", err, out)
+		}
+	}
+	addrFile := ts.MkAbs("server.addr")
+	os.Remove(addrFile)
+	sargs := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--addr-file", addrFile}
+	sargs = append(sargs, args...)
+	cmd := exec.Command(filepath.Join(binDir, "update-server"), sargs...)
+	logf, err := os.Create(ts.MkAbs("server.log"))
+	ts.Check(err)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	ts.Check(cmd.Start())
+	p := ts.Value(serverKey{}).(*serverProc)
+	*p = serverProc{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); logf.Close(); close(p.done) }()
+	ts.Defer(p.stop)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := os.ReadFile(addrFile)
+		if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+			ts.Setenv("SERVER", "http://"+strings.TrimSpace(string(b)))
+			ts.Setenv("SERVER_ADDR", strings.TrimSpace(string(b)))
+			return
+		}
+		select {
+		case <-p.done:
+			log, _ := os.ReadFile(ts.MkAbs("server.log"))
+			ts.Fatalf("update-server exited before listening:\n%s", log)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("update-server did not write %s in time", addrFile)
+		}
+	}
+}
+
+type serverKey struct{}
+
+type serverProc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (p *serverProc) stop() {
+	if p.cmd == nil {
+		return
+	}
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// sample DIR: generate the sample product and its updates into DIR; sets
+// PRODUCT, BASE, UPDATE1, UPDATE2 and DIST2.
+func cmdSample(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sample DIR")
+	}
+	l, err := sample.Generate(ts.MkAbs(args[0]), sample.Options{})
+	ts.Check(err)
+	ts.Setenv("PRODUCT", l.Product)
+	ts.Setenv("BASE", l.Base)
+	ts.Setenv("UPDATE1", l.Updates[0])
+	ts.Setenv("UPDATE2", l.Updates[1])
+	ts.Setenv("DIST2", l.Newer)
+	ts.Setenv("JAR", sample.CustomisedJar)
+	ts.Setenv("TOML", sample.DeploymentToml)
+}
+
+// install SRC HOME [TOOL]: copy a distribution into a new PRODUCT_HOME and
+// put the tool (default: release 1.0.0) into HOME/bin.
+func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: install SRC HOME [TOOL]")
+	}
+	src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+	ts.Check(copyTree(src, dst))
+	tool := filepath.Join(binDir, "update")
+	if len(args) == 3 {
+		tool = filepath.Join(binDir, args[2])
+	}
+	b, err := os.ReadFile(tool)
+	ts.Check(err)
+	ts.Check(os.MkdirAll(filepath.Join(dst, "bin"), 0o755))
+	ts.Check(os.WriteFile(filepath.Join(dst, "bin", toolName()), b, 0o755))
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case info.Mode()&fs.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(l, to)
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, b, info.Mode().Perm())
+		}
+	})
+}
+
+// customise [-conflicting] HOME: make the sample customer's changes.
+func cmdCustomise(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 2 && args[0] == "-conflicting" {
+		ts.Check(sample.CustomiseConflicting(ts.MkAbs(args[1])))
+		return
+	}
+	if len(args) != 1 {
+		ts.Fatalf("usage: customise [-conflicting] HOME")
+	}
+	ts.Check(sample.Customise(ts.MkAbs(args[0])))
+}
+
+// status N PROG ARGS...: run PROG and require exit code N exactly; its
+// output is then checked with stdout and stderr as after exec.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROG ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("run %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// treehash DIR: print one line per file and symbolic link of a product
+// home (path, mode, SHA-256 or link target), leaving out the tool's own
+// files (updates/ and bin/update_*), then a line with the hash of it all.
+func cmdTreehash(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: treehash DIR")
+	}
+	lines, err := treeLines(ts.MkAbs(args[0]))
+	ts.Check(err)
+	all := strings.Join(lines, "\n") + "\n"
+	sum := sha256.Sum256([]byte(all))
+	fmt.Fprintf(ts.Stdout(), "%stree %s\n", all, hex.EncodeToString(sum[:]))
+}
+
+func treeLines(root string) ([]string, error) {
+	var lines []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if rel == "updates" {
+			return filepath.SkipDir
+		}
+		if strings.HasPrefix(rel, "bin/update_") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+		case info.Mode()&fs.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("%s link %s", rel, l))
+		default:
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			h := sha256.New()
+			_, err = io.Copy(h, bufio.NewReader(f))
+			f.Close()
+			if err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("%s %v %x", rel, info.Mode().Perm(), h.Sum(nil)))
+		}
+		return nil
+	})
+	sort.Strings(lines)
+	return lines, err
+}
+
+// fileid FILE...: print the inode and modification time of each file, to
+// show later that an update did not rewrite it.
+func cmdFileID(ts *testscript.TestScript, neg bool, args []string) {
+	for _, a := range args {
+		fi, err := os.Lstat(ts.MkAbs(a))
+		ts.Check(err)
+		ino := uint64(0)
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			ino = st.Ino
+		}
+		fmt.Fprintf(ts.Stdout(), "%s ino=%d mtime=%d\n", a, ino, fi.ModTime().UnixNano())
+	}
+}
+
+// livepid FILE: write the pid of a live process (this test) into FILE.
+func cmdLivePid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: livepid FILE")
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644))
+}
