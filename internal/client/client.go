@@ -8,6 +8,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -194,6 +195,9 @@ func (c *Client) request(ctx context.Context, method, p string, body any, auth b
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+		// Our POSTs can be repeated safely; saying so lets the transport
+		// resend one on a pooled connection a proxy closed meanwhile.
+		req.Header.Set("Idempotency-Key", newKey())
 	}
 	req.Header.Set("Accept", "application/json")
 	if auth && c.Token != "" {
@@ -202,17 +206,38 @@ func (c *Client) request(ctx context.Context, method, p string, body any, auth b
 	return req, nil
 }
 
+// retryDelays are the pauses before each new try of a metadata request
+// that failed on the network.
+var retryDelays = []time.Duration{200 * time.Millisecond, time.Second}
+
+func newKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
 // maxMetadata bounds a metadata answer, so a hostile server cannot fill memory.
 const maxMetadata = 256 << 20
 
 func (c *Client) do(ctx context.Context, method, p string, body, out any, auth bool) error {
-	req, err := c.request(ctx, method, p, body, auth)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return c.netError(err)
+	var resp *http.Response
+	for attempt := 0; ; attempt++ {
+		req, err := c.request(ctx, method, p, body, auth)
+		if err != nil {
+			return err
+		}
+		resp, err = c.http.Do(req)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || attempt == len(retryDelays) {
+			return c.netError(err)
+		}
+		select {
+		case <-time.After(retryDelays[attempt]):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -228,14 +253,19 @@ func (c *Client) do(ctx context.Context, method, p string, body, out any, auth b
 func (c *Client) statusError(resp *http.Response) error {
 	var e api.Error
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if json.Unmarshal(b, &e) != nil || e.Error == "" {
+	fromServer := json.Unmarshal(b, &e) == nil && e.Error != ""
+	if !fromServer {
 		e.Error = strings.TrimSpace(string(b))
 		if e.Error == "" || len(e.Error) > 200 {
 			e.Error = http.StatusText(resp.StatusCode)
 		}
 	}
-	if resp.StatusCode == http.StatusProxyAuthRequired {
-		return &Error{Status: resp.StatusCode, Message: "the proxy refused its credentials: check user:password in http_proxy/https_proxy"}
+	// Some proxies (tinyproxy among them) answer a bad login with 401
+	// rather than 407; the update server always answers in JSON.
+	proxy, _ := http.ProxyFromEnvironment(resp.Request)
+	if resp.StatusCode == http.StatusProxyAuthRequired ||
+		(proxy != nil && !fromServer && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden)) {
+		return &Error{Status: resp.StatusCode, Message: fmt.Sprintf("the proxy %s refused the request (%s): check user:password in http_proxy/https_proxy", proxy.Redacted(), e.Error)}
 	}
 	err := &Error{Status: resp.StatusCode, Message: e.Error}
 	if resp.StatusCode == http.StatusUnauthorized {

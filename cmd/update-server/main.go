@@ -1,0 +1,119 @@
+// Command update-server is the update service of inplace and its admin
+// commands: it holds products, their base distributions and updates, users
+// and their subscriptions, and releases of the update tool, and serves them
+// over the /v1 HTTP API.
+//
+// Each command lives in its own file (cmd_serve.go, …) and calls a plain
+// runX(ctx, opts, args) function; the work is done in internal/publish,
+// internal/server and the stores. Only this file turns errors into exit
+// codes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3"; build
+// info is the fallback.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// globalOptions are shared by every command.
+type globalOptions struct {
+	Data   string // the data folder
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newRootCommand(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "update-server",
+		Short: "The inplace update service and its admin commands",
+		Long: `update-server holds products, their base distributions and the stream of
+updates, the users entitled to them and releases of the update tool, and
+serves them to the update tool over HTTP (the /v1 API).
+
+Everything is kept in a data folder (--data): an SQLite database (inplace.db)
+and a content-addressed folder of file contents (blobs/). Create it with
+"update-server init", fill it with the product, update, user and tool commands,
+and serve it with "update-server serve".
+
+Exit status: 0 on success, 1 on any error (the message is on stderr).`,
+		Example: `  update-server init --data /srv/updates
+  update-server product add --data /srv/updates --name wso2am --version 4.2.0 wso2am-4.2.0.zip
+  update-server update publish --data /srv/updates --product wso2am-4.2.0 ./update-0001
+  echo "$PASSWORD" | update-server user add --data /srv/updates --username alice --password-stdin --product wso2am-4.2.0 --channel full
+  update-server serve --data /srv/updates --addr :8080`,
+		Version:       buildVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.PersistentFlags().StringVar(&g.Data, "data", "./update-data", "the data `folder` (database and blobs)")
+	root.SetIn(g.stdin)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	root.AddCommand(
+		newInitCommand(g),
+		newServeCommand(g),
+		newProductCommand(g),
+		newUpdateCommand(g),
+		newUserCommand(g),
+		newToolCommand(g),
+	)
+	return root
+}
+
+// run runs the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(stderr, "update-server: %s\n", err)
+		return 1
+	}
+	return 0
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once
+	}()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// groupCommand returns a command that only holds subcommands: alone it
+// prints its help; with an unknown subcommand it fails.
+func groupCommand(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+}

@@ -1,0 +1,207 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"inplace/internal/api"
+	"inplace/internal/blob"
+	"inplace/internal/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultTokenTTL         = 24 * time.Hour
+	DefaultMaxLoginFailures = 10
+	DefaultLoginWindow      = time.Minute
+)
+
+// Limits on request bodies.
+const (
+	maxTokenBody    = 64 << 10
+	maxPristineBody = 32 << 20
+)
+
+// Options configure a Server. Store and Blobs are required.
+type Options struct {
+	Store store.Store
+	Blobs blob.Store
+
+	// TokenTTL is how long an issued token stays valid; 0 means
+	// DefaultTokenTTL.
+	TokenTTL time.Duration
+
+	// MaxLoginFailures failed logins of one username within LoginWindow
+	// make further attempts for that username answer 429 until the window
+	// passes; 0 means the defaults.
+	MaxLoginFailures int
+	LoginWindow      time.Duration
+
+	// Logger receives one line per request; nil means slog.Default().
+	Logger *slog.Logger
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP API. Create it with New; it is safe for concurrent use.
+type Server struct {
+	store    store.Store
+	blobs    blob.Store
+	tokenTTL time.Duration
+	log      *slog.Logger
+	now      func() time.Time
+	limiter  *limiter
+	handler  http.Handler
+}
+
+// New returns the API handler.
+func New(o Options) (*Server, error) {
+	if o.Store == nil || o.Blobs == nil {
+		return nil, errors.New("server: a store and a blob store are required")
+	}
+	s := &Server{
+		store:    o.Store,
+		blobs:    o.Blobs,
+		tokenTTL: o.TokenTTL,
+		log:      o.Logger,
+		now:      o.Now,
+	}
+	if s.tokenTTL == 0 {
+		s.tokenTTL = DefaultTokenTTL
+	}
+	if s.tokenTTL < 0 {
+		return nil, fmt.Errorf("server: token lifetime %v must be positive", s.tokenTTL)
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	maxFailures, window := o.MaxLoginFailures, o.LoginWindow
+	if maxFailures == 0 {
+		maxFailures = DefaultMaxLoginFailures
+	}
+	if window == 0 {
+		window = DefaultLoginWindow
+	}
+	s.limiter = newLimiter(maxFailures, window)
+
+	mux := http.NewServeMux()
+	route := func(method, pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(method+" "+pattern, h)
+		// Any other method on a known path: 405 with a JSON body.
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			allow := method
+			if method == http.MethodGet {
+				allow += ", " + http.MethodHead
+			}
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed here; use %s", r.Method, allow))
+		})
+	}
+	route(http.MethodGet, "/healthz", s.handleHealth)
+	route(http.MethodPost, "/v1/token", s.handleToken)
+	route(http.MethodGet, "/v1/products/{product}/updates", s.auth(s.handleUpdates))
+	route(http.MethodPost, "/v1/products/{product}/pristine", s.auth(s.handlePristine))
+	route(http.MethodGet, "/v1/blobs/{sha256}", s.auth(s.handleBlob))
+	route(http.MethodGet, "/v1/tools/latest", s.auth(s.handleToolLatest))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+	})
+	s.handler = s.logRequests(mux)
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ok")
+}
+
+// writeJSON writes v as the JSON body of a response with the given status.
+// Metadata is private to the token and never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(api.Error{Error: "internal error: cannot encode the answer"})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// writeError writes an api.Error.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, api.Error{Error: msg})
+}
+
+// internalError logs err and answers 500 without details.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal server error; the operator will find the cause in the server log")
+}
+
+// statusRecorder remembers the status and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// logRequests logs method, path, status and duration of every request. It
+// never logs headers or bodies: they hold tokens and passwords.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		s.log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"bytes", rec.bytes,
+			"duration", time.Since(start),
+			"remote", r.RemoteAddr)
+	})
+}
+
+// zeroTime is the modification time given to http.ServeContent: blobs have
+// none that matters (the ETag is their hash), so no Last-Modified is sent.
+var zeroTime time.Time
