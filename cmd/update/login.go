@@ -85,6 +85,9 @@ func connect(ctx context.Context, h *home.Home, product string, st *home.State, 
 	}
 	if channel == "" && interactive {
 		def := firstOf(st.Channel, api.ChannelFull)
+		if saved != nil && saved.Product == product {
+			def = firstOf(saved.Channel, def)
+		}
 		ans, err := prompt(in, stderr, fmt.Sprintf("Channel (full or security) [%s]: ", def))
 		if err != nil {
 			return nil, err
@@ -93,6 +96,9 @@ func connect(ctx context.Context, h *home.Home, product string, st *home.State, 
 		if !api.ValidChannel(channel) {
 			return nil, fmt.Errorf("unknown channel %q: use full or security", channel)
 		}
+	}
+	if channel == "" && saved != nil && saved.Product == product {
+		channel = saved.Channel
 	}
 	channel = firstOf(channel, st.Channel)
 	var missing []string
@@ -106,7 +112,11 @@ func connect(ctx context.Context, h *home.Home, product string, st *home.State, 
 		missing = append(missing, "channel (-c or UPDATE_CHANNEL)")
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("not logged in and no terminal to ask on: give the %s", strings.Join(missing, ", "))
+		why := "not logged in"
+		if saved != nil && saved.Server == c.URL() && saved.Product == product {
+			why = "the saved session expired at " + time.Unix(saved.ExpiresAt, 0).UTC().Format(time.RFC3339)
+		}
+		return nil, fmt.Errorf("%s and no terminal to ask on: give the %s", why, strings.Join(missing, ", "))
 	}
 	tok, err := c.Login(ctx, api.TokenRequest{Username: username, Password: password, Product: product, Channel: channel})
 	if err != nil {

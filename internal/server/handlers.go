@@ -87,8 +87,11 @@ func (s *Server) handlePristine(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := r.Context()
-	// Only the updates of the token's channel can be named.
-	updates, err := s.store.Updates(ctx, product, store.UpdateFilter{SecurityOnly: t.Channel != api.ChannelFull})
+	// Any update of the product may be named, whatever the token's channel:
+	// an installation that took full updates may later follow the security
+	// channel, and its pristine state still includes them. The answer holds
+	// hashes of the paths asked for, never content.
+	updates, err := s.store.Updates(ctx, product, store.UpdateFilter{})
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("product %s is not known to this server", product))
 		return
@@ -104,7 +107,7 @@ func (s *Server) handlePristine(w http.ResponseWriter, r *http.Request) {
 	applied := map[int]bool{}
 	for _, n := range req.Applied {
 		if !known[n] {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("update %d of product %s is not known on the %s channel", n, product, t.Channel))
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("update %d of product %s is not known", n, product))
 			return
 		}
 		applied[n] = true

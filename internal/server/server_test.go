@@ -481,7 +481,6 @@ func TestPristine(t *testing.T) {
 		msg     string
 	}{
 		{full, []int{9}, []string{"a.txt"}, 400, "update 9 of product wso2am-4.2.0 is not known"},
-		{sec, []int{1}, []string{"a.txt"}, 400, "update 1 of product wso2am-4.2.0 is not known on the security channel"},
 		{full, nil, []string{"../etc/passwd"}, 400, "contains .."},
 		{full, nil, []string{"/etc/passwd"}, 400, "absolute"},
 		{full, nil, make([]string, api.MaxPaths+1), 400, "too many paths"},
