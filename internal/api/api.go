@@ -175,3 +175,20 @@ func ToolPath(p string) bool {
 	}
 	return false
 }
+
+// CheckLinkTarget checks that a symbolic link at path p (clean, relative)
+// with this target stays inside the root: relative, portable, and not
+// climbing above the root once resolved from the link's folder.
+func CheckLinkTarget(p, target string) error {
+	switch {
+	case target == "":
+		return fmt.Errorf("symbolic link %s has an empty target", p)
+	case strings.HasPrefix(target, "/") || strings.ContainsAny(target, "\\:\x00"):
+		return fmt.Errorf("symbolic link %s -> %s: absolute or not a portable target", p, target)
+	}
+	resolved := path.Join(path.Dir(p), target)
+	if resolved == ".." || strings.HasPrefix(resolved, "../") {
+		return fmt.Errorf("symbolic link %s -> %s points outside the product", p, target)
+	}
+	return nil
+}

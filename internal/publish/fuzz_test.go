@@ -64,7 +64,7 @@ func FuzzReadZip(f *testing.F) {
 			paths[n.path] = true
 			switch n.kind {
 			case api.KindSymlink:
-				if err := checkLinkTarget(n.path, n.target); err != nil {
+				if err := api.CheckLinkTarget(n.path, n.target); err != nil {
 					t.Fatalf("accepted link: %v", err)
 				}
 			case api.KindFile:

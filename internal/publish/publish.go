@@ -289,7 +289,7 @@ func readUpdate(ctx context.Context, t *tree, level map[string]api.Entry, src st
 	// Links are checked again now that files/ is the root.
 	for _, n := range files {
 		if n.kind == api.KindSymlink {
-			if err := checkLinkTarget(n.path, n.target); err != nil {
+			if err := api.CheckLinkTarget(n.path, n.target); err != nil {
 				return Descriptor{}, nil, nil, err
 			}
 		}

@@ -217,7 +217,7 @@ func checkNodes(nodes []node) error {
 		}
 		seen[n.path] = true
 		if n.kind == api.KindSymlink {
-			if err := checkLinkTarget(n.path, n.target); err != nil {
+			if err := api.CheckLinkTarget(n.path, n.target); err != nil {
 				return err
 			}
 		}
@@ -234,22 +234,6 @@ func checkFolders(paths map[string]bool) error {
 				return fmt.Errorf("%s is a file or symbolic link but also the folder of %s", dir, p)
 			}
 		}
-	}
-	return nil
-}
-
-// checkLinkTarget refuses a symbolic link at p whose target is empty,
-// absolute, or resolves outside the root.
-func checkLinkTarget(p, target string) error {
-	switch {
-	case target == "":
-		return fmt.Errorf("symbolic link %s has an empty target", p)
-	case strings.HasPrefix(target, "/") || strings.ContainsAny(target, "\\:\x00"):
-		return fmt.Errorf("symbolic link %s -> %s: absolute or not a portable target", p, target)
-	}
-	resolved := path.Join(path.Dir(p), target)
-	if resolved == ".." || strings.HasPrefix(resolved, "../") {
-		return fmt.Errorf("symbolic link %s -> %s points outside the product", p, target)
 	}
 	return nil
 }

@@ -119,6 +119,11 @@ func checkUpdates(product string, after, upto int64, us []api.Update) error {
 			if !c.Remove && c.Kind != api.KindFile && c.Kind != api.KindSymlink {
 				return fmt.Errorf("update server sent an entry of unknown kind %q for %s", c.Kind, c.Path)
 			}
+			if !c.Remove && c.Kind == api.KindSymlink {
+				if err := api.CheckLinkTarget(c.Path, c.Target); err != nil {
+					return fmt.Errorf("update server sent a bad link in update %d: %v", up.Number, err)
+				}
+			}
 		}
 	}
 	return nil
