@@ -84,3 +84,31 @@ func TestUpdateRefusesHostileAnswers(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckUpdates decodes arbitrary update lists as the client would and
+// checks that whatever checkUpdates accepts names only clean paths inside
+// the product, outside the tool's own files, and links that stay inside.
+func FuzzCheckUpdates(f *testing.F) {
+	f.Add([]byte(`{"updates":[{"product":"p-1","number":1,"timestamp":10,"files":[{"path":"a/b","kind":"file","sha256":"00","size":1}]}]}`))
+	f.Add([]byte(`{"updates":[{"product":"p-1","number":1,"timestamp":10,"files":[{"path":"lib/x","kind":"symlink","target":"../a"}]}]}`))
+	f.Add([]byte(`{"updates":[{"product":"p-1","number":2,"timestamp":5,"files":[{"path":"../x","remove":true}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var l api.UpdateList
+		if json.Unmarshal(data, &l) != nil {
+			return
+		}
+		if checkUpdates("p-1", 0, 0, l.Updates) != nil {
+			return
+		}
+		for _, u := range l.Updates {
+			for _, c := range u.Files {
+				if p, err := api.CleanPath(c.Path); err != nil || p != c.Path || api.ToolPath(p) {
+					t.Fatalf("accepted path %q", c.Path)
+				}
+				if !c.Remove && c.Kind == api.KindSymlink && api.CheckLinkTarget(c.Path, c.Target) != nil {
+					t.Fatalf("accepted link %q -> %q", c.Path, c.Target)
+				}
+			}
+		}
+	})
+}
