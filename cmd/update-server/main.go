@@ -15,25 +15,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	buildversion "inplace/internal/version"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3"; build
 // info is the fallback.
 var version = ""
 
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
+func buildVersion() string { return buildversion.Of(version) }
 
 // globalOptions are shared by every command.
 type globalOptions struct {

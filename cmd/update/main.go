@@ -12,10 +12,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"inplace/internal/updater"
+	buildversion "inplace/internal/version"
 )
 
 // version is set at build time with -ldflags "-X main.version=1.2.3".
@@ -66,12 +66,4 @@ func exitCode(err error) int {
 }
 
 // toolVersion is the release version, or what the build recorded.
-func toolVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
+func toolVersion() string { return buildversion.Of(version) }
