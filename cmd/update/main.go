@@ -43,7 +43,8 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
 	code := exitCode(err)
-	if err != nil && code != exitReverted {
+	// The bare outcomes were told by the report already.
+	if err != nil && err != updater.ErrReverted && err != updater.ErrConflicts {
 		fmt.Fprintf(stderr, "update: %v\n", err)
 	}
 	return code
