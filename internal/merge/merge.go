@@ -30,6 +30,10 @@ type Result struct {
 	// Reason says why the file was not merged, such as "binary file" or
 	// "archive". It is empty for clean merges and for text conflicts.
 	Reason string
+
+	// Report tells, setting by setting, what a structure-aware merge took
+	// from each side; nil for a plain line merge.
+	Report *Report
 }
 
 // File merges one file of a product: base is the vendor's pristine bytes
@@ -39,10 +43,15 @@ type Result struct {
 // Binary files and archives are never merged: for them File returns
 // Clean=false and a Reason, whatever the bytes, so that deciding the
 // trivial cases (ours or theirs equal to base) stays with the caller.
-// Text files are merged by Lines.
+// Text files of a format the package knows (TOML, XML, Java properties,
+// YAML, JSON) are merged setting by setting; other text files, and those
+// the structured merge cannot be sure of, by Lines.
 func File(path string, base, ours, theirs []byte) Result {
 	if reason := unmergeable(path, base, ours, theirs); reason != "" {
 		return Result{Reason: reason}
+	}
+	if r, ok := structuredFile(path, base, ours, theirs); ok {
+		return r
 	}
 	return Lines(base, ours, theirs)
 }

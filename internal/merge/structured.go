@@ -1,0 +1,98 @@
+package merge
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// This file holds what the structure-aware merges share: the report, the
+// contract each format implements, and the choice of format by file name.
+
+// Value is one setting's value in one version of a file.
+type Value struct {
+	Present bool   `json:"present"`
+	Text    string `json:"text,omitempty"` // the value as written (normalised by the format)
+}
+
+func (v Value) String() string {
+	if !v.Present {
+		return "(absent)"
+	}
+	return v.Text
+}
+
+// Setting is one setting in the three versions: B is the vendor's at the
+// current level, O the customer's, T the vendor's at the target level.
+type Setting struct {
+	Key    string `json:"key"` // the setting's path in the format, e.g. "database.apim_db.url"
+	Base   Value  `json:"base"`
+	Ours   Value  `json:"ours"`
+	Theirs Value  `json:"theirs"`
+}
+
+// Report tells what a structure-aware merge did with each setting that
+// changed on either side.
+type Report struct {
+	Format    string    `json:"format"`              // "toml", "xml", "properties", "yaml", "json"
+	Taken     []Setting `json:"taken,omitempty"`     // changed by the update only: the update's value is in
+	Kept      []Setting `json:"kept,omitempty"`      // changed by the customer only: the customer's value stays
+	Conflicts []Setting `json:"conflicts,omitempty"` // changed on both sides differently, or changed on one and removed on the other
+}
+
+// ErrFallback is wrapped by a format's merge when it cannot be sure of a
+// setting-by-setting merge (duplicate keys, anchors, templates, input it
+// cannot parse): File then merges the lines.
+var ErrFallback = errors.New("structured merge not possible")
+
+// fallback returns an ErrFallback saying why.
+func fallback(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrFallback, fmt.Sprintf(format, args...))
+}
+
+// A structured merge merges base, ours and theirs of one format. On
+// success it returns the merged bytes, made by editing ours so that the
+// customer's comments, order and formatting survive, and the report; when
+// the report has conflicts the bytes may be nil. It returns an error
+// wrapping ErrFallback when it cannot be sure; the result it returns must
+// parse in its format.
+type structured func(base, ours, theirs []byte) ([]byte, *Report, error)
+
+// formats maps a file extension to its structured merge.
+var formats = map[string]structured{
+	".toml":       mergeTOML,
+	".xml":        mergeXML,
+	".properties": mergeProperties,
+	".yaml":       mergeYAML,
+	".yml":        mergeYAML,
+	".json":       mergeJSON,
+}
+
+// structuredFile merges a file of a known format; ok is false when the
+// format is unknown or its merge fell back.
+func structuredFile(name string, base, ours, theirs []byte) (Result, bool) {
+	ext := strings.ToLower(path.Ext(name))
+	f := formats[ext]
+	if f == nil || templated(name) {
+		return Result{}, false
+	}
+	merged, rep, err := f(base, ours, theirs)
+	if err != nil {
+		return Result{}, false
+	}
+	if n := len(rep.Conflicts); n > 0 {
+		return Result{Merged: merged, Conflicts: n, Report: rep}, true
+	}
+	return Result{Merged: merged, Clean: true, Report: rep}, true
+}
+
+// templated reports names of templates (a.toml.j2, b.xml.tmpl), which are
+// not their format until rendered.
+func templated(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".mustache", ".vm", ".ftl":
+		return true
+	}
+	return false
+}
