@@ -50,6 +50,12 @@ func File(path string, base, ours, theirs []byte) Result {
 	if reason := unmergeable(path, base, ours, theirs); reason != "" {
 		return Result{Reason: reason}
 	}
+	switch {
+	case bytes.Equal(ours, base), bytes.Equal(ours, theirs):
+		return Result{Merged: bytes.Clone(theirs), Clean: true}
+	case bytes.Equal(theirs, base):
+		return Result{Merged: bytes.Clone(ours), Clean: true}
+	}
 	if r, ok := structuredFile(path, base, ours, theirs); ok {
 		return r
 	}

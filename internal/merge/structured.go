@@ -72,9 +72,10 @@ var formats = map[string]structured{
 // structuredFile merges a file of a known format; ok is false when the
 // format is unknown or its merge fell back.
 func structuredFile(name string, base, ours, theirs []byte) (Result, bool) {
-	ext := strings.ToLower(path.Ext(name))
-	f := formats[ext]
-	if f == nil || templated(name) {
+	// Templates (a.toml.j2, b.xml.tmpl) have the template's extension, so
+	// they are merged by lines.
+	f := formats[strings.ToLower(path.Ext(name))]
+	if f == nil {
 		return Result{}, false
 	}
 	merged, rep, err := f(base, ours, theirs)
@@ -85,14 +86,4 @@ func structuredFile(name string, base, ours, theirs []byte) (Result, bool) {
 		return Result{Merged: merged, Conflicts: n, Report: rep}, true
 	}
 	return Result{Merged: merged, Clean: true, Report: rep}, true
-}
-
-// templated reports names of templates (a.toml.j2, b.xml.tmpl), which are
-// not their format until rendered.
-func templated(name string) bool {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".mustache", ".vm", ".ftl":
-		return true
-	}
-	return false
 }
