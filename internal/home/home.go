@@ -16,6 +16,8 @@ import (
 
 	"inplace/internal/api"
 	"inplace/internal/fsx"
+	"inplace/internal/merge"
+	"inplace/internal/rules"
 )
 
 // Home is one PRODUCT_HOME.
@@ -32,6 +34,7 @@ const (
 	JournalFile = "updates/journal.json"
 	LockFile    = "updates/.lock"
 	BackupDir   = "updates/backup"
+	RulesFile   = "updates/merge-rules"
 	PidFile     = "wso2carbon.pid"
 )
 
@@ -75,10 +78,20 @@ type Applied = api.Update
 
 // Conflict is one path left for the customer to resolve.
 type Conflict struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-	Old    bool   `json:"old"`     // F.old was written
-	Update bool   `json:"updated"` // F.updated was written
+	Path   string        `json:"path"`
+	Reason string        `json:"reason"`
+	Old    bool          `json:"old"`             // F.old was written
+	Update bool          `json:"updated"`         // F.updated was written
+	Merge  *merge.Report `json:"merge,omitempty"` // the conflicting settings, when known
+}
+
+// MergeRecord keeps what the merge of one file did, with the level it
+// brought, so that --details can show it later.
+type MergeRecord struct {
+	Run    string        `json:"run"`
+	Level  int64         `json:"level"`
+	Path   string        `json:"path"`
+	Report *merge.Report `json:"report"`
 }
 
 // Pending is an update run stopped on conflicts: its level is not reached
@@ -94,13 +107,14 @@ type Pending struct {
 // commit point of every transaction: a transaction has happened exactly when
 // State.Txn names it.
 type State struct {
-	Product string    `json:"product"`
-	Level   int64     `json:"level"`   // 0: the base distribution
-	Channel string    `json:"channel"` // channel of the last update, "" before any
-	Applied []Applied `json:"applied"` // in order
-	Runs    []string  `json:"runs"`    // runs that --revert can undo, oldest first
-	Pending *Pending  `json:"pending,omitempty"`
-	Txn     string    `json:"txn,omitempty"` // the last committed transaction
+	Product string        `json:"product"`
+	Level   int64         `json:"level"`   // 0: the base distribution
+	Channel string        `json:"channel"` // channel of the last update, "" before any
+	Applied []Applied     `json:"applied"` // in order
+	Runs    []string      `json:"runs"`    // runs that --revert can undo, oldest first
+	Pending *Pending      `json:"pending,omitempty"`
+	Merges  []MergeRecord `json:"merges,omitempty"` // setting-by-setting merges of the applied runs
+	Txn     string        `json:"txn,omitempty"`    // the last committed transaction
 }
 
 // AppliedNumbers returns the numbers of the applied updates.
@@ -138,6 +152,19 @@ func (h *Home) LoadState() (*State, error) {
 // SaveState writes the state atomically and durably.
 func (h *Home) SaveState(s *State) error {
 	return writeJSON(h.Path(StateFile), s, 0o644)
+}
+
+// Rules reads updates/merge-rules; a home without the file has no rules.
+func (h *Home) Rules() (rules.Rules, error) {
+	f, err := os.Open(h.Path(RulesFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return rules.Parse(f, h.Path(RulesFile))
 }
 
 // Session is a login kept between runs: a token, never the password.

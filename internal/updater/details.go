@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"inplace/internal/api"
+	"inplace/internal/home"
 )
 
 // Details lists the updates applied to the home and those available to it.
@@ -20,6 +21,10 @@ type Details struct {
 	Conflicts  []string     `json:"conflicts,omitempty"`
 	Available  []api.Update `json:"available"`
 	Revertable int          `json:"revertable_runs"`
+	// What the merges of applied runs did, and the conflicting settings of
+	// a run waiting for --continue.
+	Merges          []home.MergeRecord `json:"merges,omitempty"`
+	ConflictReports []home.Conflict    `json:"conflict_reports,omitempty"`
 }
 
 // Details gathers the applied updates from the home and, when a Source is
@@ -29,7 +34,7 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Details{Product: u.Product, Channel: u.Channel, Level: st.Level, Applied: st.Applied, Revertable: len(st.Runs)}
+	d := &Details{Product: u.Product, Channel: u.Channel, Level: st.Level, Applied: st.Applied, Revertable: len(st.Runs), Merges: st.Merges}
 	after := st.Level
 	if st.Pending != nil {
 		d.Pending = st.Pending.Applied
@@ -37,6 +42,7 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 		for _, c := range st.Pending.Conflicts {
 			d.Conflicts = append(d.Conflicts, c.Path)
 		}
+		d.ConflictReports = st.Pending.Conflicts
 	}
 	if u.Src != nil {
 		d.Available, err = u.Src.Updates(ctx, u.Product, after, upto)
@@ -61,6 +67,19 @@ func (d *Details) WriteText(w io.Writer) {
 	if len(d.Pending) > 0 {
 		section("updates waiting for --continue", d.Pending)
 		fmt.Fprintf(w, "  conflicts to resolve: %s\n", strings.Join(d.Conflicts, ", "))
+		for _, c := range d.ConflictReports {
+			if c.Merge != nil {
+				fmt.Fprintf(w, "  %s:\n", c.Path)
+				WriteMerge(w, c.Merge, "    ")
+			}
+		}
+	}
+	if len(d.Merges) > 0 {
+		fmt.Fprintf(w, "\nmerged files (%d):\n", len(d.Merges))
+		for _, m := range d.Merges {
+			fmt.Fprintf(w, "  %s at level %d (%s)\n", m.Path, m.Level, m.Report.Format)
+			WriteMerge(w, m.Report, "    ")
+		}
 	}
 	section("available updates", d.Available)
 }

@@ -3,9 +3,11 @@ package updater
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"inplace/internal/api"
+	"inplace/internal/merge"
 )
 
 // Report tells what a run did, or would do on a dry run.
@@ -33,9 +35,10 @@ type UpdateInfo struct {
 
 // FileReport is what happens to one path.
 type FileReport struct {
-	Path   string `json:"path"`
-	Action string `json:"action"`
-	Reason string `json:"reason,omitempty"`
+	Path   string        `json:"path"`
+	Action string        `json:"action"`
+	Reason string        `json:"reason,omitempty"`
+	Merge  *merge.Report `json:"merge,omitempty"` // setting by setting, for a structure-aware merge
 }
 
 func infos(us []api.Update) []UpdateInfo {
@@ -86,6 +89,7 @@ func (r *Report) WriteText(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "  %-14s %s\n", v, f.Path)
 		}
+		WriteMerge(w, f.Merge, "                   ")
 	}
 	for _, c := range r.Conflicts {
 		what := "conflict"
@@ -93,9 +97,35 @@ func (r *Report) WriteText(w io.Writer) {
 			what = "would conflict"
 		}
 		fmt.Fprintf(w, "  %-14s %s: %s\n", what, c.Path, c.Reason)
+		WriteMerge(w, c.Merge, "                   ")
 	}
 	for _, m := range r.Missing {
 		fmt.Fprintf(w, "  %-14s %s\n", "missing", m)
 	}
 	fmt.Fprintf(w, "%s\n", r.Result)
+}
+
+// WriteMerge prints a merge report setting by setting, each line indented.
+func WriteMerge(w io.Writer, m *merge.Report, indent string) {
+	if m == nil {
+		return
+	}
+	for _, s := range m.Taken {
+		fmt.Fprintf(w, "%sfrom the update: %s = %s (was %s)\n", indent, s.Key, clip(s.Theirs), clip(s.Base))
+	}
+	for _, s := range m.Kept {
+		fmt.Fprintf(w, "%syours, kept:     %s = %s (vendor's %s)\n", indent, s.Key, clip(s.Ours), clip(s.Base))
+	}
+	for _, s := range m.Conflicts {
+		fmt.Fprintf(w, "%sconflict:        %s: was %s, yours %s, update %s\n", indent, s.Key, clip(s.Base), clip(s.Ours), clip(s.Theirs))
+	}
+}
+
+// clip shortens a value for a one-line report.
+func clip(v merge.Value) string {
+	s := strings.Join(strings.Fields(v.String()), " ")
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
 }

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	"inplace/internal/api"
 	"inplace/internal/home"
 	"inplace/internal/merge"
 	"inplace/internal/plan"
+	"inplace/internal/rules"
 	"inplace/internal/txn"
 )
 
@@ -25,9 +27,10 @@ type UpdateOptions struct {
 // decided is a plan step with what the run needs to carry it out.
 type decided struct {
 	plan.Step
-	merged []byte // the merged bytes of a clean Merge
-	base   []byte // B's bytes, when a conflict needs F.old and they were fetched
-	target []byte // T's bytes, when they were fetched
+	merged []byte        // the merged bytes of a clean Merge
+	report *merge.Report // what a structure-aware merge did, setting by setting
+	base   []byte        // B's bytes, when a conflict needs F.old and they were fetched
+	target []byte        // T's bytes, when they were fetched
 }
 
 // Update brings the home to the newest level of its channel (or opts.Upto).
@@ -69,14 +72,18 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 		switch s.Action {
 		case plan.Conflict:
 			conflicts = append(conflicts, s)
-			rep.Conflicts = append(rep.Conflicts, FileReport{Path: s.Path, Action: "conflict", Reason: s.Reason})
+			rep.Conflicts = append(rep.Conflicts, FileReport{Path: s.Path, Action: "conflict", Reason: s.Reason, Merge: s.report})
 		case plan.Same:
 		case plan.Keep:
 			if !plan.Equal(s.Local, s.Base) {
-				rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: "keep", Reason: "your version; the update leaves it as it was"})
+				reason := s.Reason
+				if reason == "" {
+					reason = "your version; the update leaves it as it was"
+				}
+				rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: "keep", Reason: reason})
 			}
 		default:
-			rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: s.Action.String()})
+			rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: s.Action.String(), Reason: s.Reason, Merge: s.report})
 		}
 	}
 	if opts.DryRun {
@@ -141,10 +148,14 @@ func (u *Updater) decide(ctx context.Context, st *home.State, updates []api.Upda
 	if err != nil {
 		return nil, err
 	}
+	rs, err := u.Home.Rules()
+	if err != nil {
+		return nil, err
+	}
 	steps := make([]decided, len(paths))
 	for i, p := range paths {
 		in := plan.Input{Path: p, Base: base[p], Local: local[p], Target: target[p]}
-		steps[i] = decided{Step: plan.Decide(in, func(p string) bool { return merge.Mergeable(p) })}
+		steps[i] = decided{Step: applyRule(plan.Decide(in, func(p string) bool { return merge.Mergeable(p) }), rs)}
 	}
 	for i := range steps {
 		s := &steps[i]
@@ -162,17 +173,51 @@ func (u *Updater) decide(ctx context.Context, st *home.State, updates []api.Upda
 			return nil, err
 		}
 		r := merge.File(s.Path, s.base, ours, s.target)
+		s.report = r.Report
 		if r.Clean {
 			s.merged = r.Merged
 			continue
 		}
 		s.Action = plan.Conflict
-		s.Reason = r.Reason
-		if s.Reason == "" {
+		switch {
+		case r.Reason != "":
+			s.Reason = r.Reason
+		case r.Report != nil:
+			keys := make([]string, len(r.Report.Conflicts))
+			for i, c := range r.Report.Conflicts {
+				keys[i] = c.Key
+			}
+			s.Reason = "you and the update changed the same setting(s): " + strings.Join(keys, ", ")
+		default:
 			s.Reason = fmt.Sprintf("you and the update changed the same lines (%d place(s))", r.Conflicts)
 		}
 	}
 	return steps, nil
+}
+
+// applyRule lets the home's merge-rules decide a path that both the
+// customer and the update changed.
+func applyRule(s plan.Step, rs rules.Rules) plan.Step {
+	if s.Action != plan.Merge && s.Action != plan.Conflict {
+		return s
+	}
+	action, r := rs.Action(s.Path)
+	if r == nil {
+		return s
+	}
+	why := fmt.Sprintf("merge-rules line %d: %s", r.Line, action)
+	switch action {
+	case rules.Ours:
+		s.Action, s.Reason = plan.Keep, why
+	case rules.Theirs:
+		s.Action, s.Reason = plan.Replace, why
+		if s.Target == nil {
+			s.Action = plan.Remove
+		}
+	case rules.Conflict:
+		s.Action, s.Reason = plan.Conflict, why
+	}
+	return s
 }
 
 func (u *Updater) fetch(ctx context.Context, e *api.Entry) ([]byte, error) {
@@ -233,7 +278,7 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 			e.Mode = s.Local.Mode
 			err = add(s.Path, &e, s.merged, true)
 		case plan.Conflict:
-			c := home.Conflict{Path: s.Path, Reason: s.Reason}
+			c := home.Conflict{Path: s.Path, Reason: s.Reason, Merge: s.report}
 			if s.Base != nil {
 				c.Old = true
 				err = add(s.Path+".old", s.Base, s.base, s.base != nil)
@@ -264,6 +309,12 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 	next := *st
 	next.Runs = append(append([]string(nil), st.Runs...), run)
 	level := updates[len(updates)-1].Timestamp
+	next.Merges = append([]home.MergeRecord(nil), st.Merges...)
+	for _, s := range steps {
+		if s.Action == plan.Merge && s.report != nil {
+			next.Merges = append(next.Merges, home.MergeRecord{Run: run, Level: level, Path: s.Path, Report: s.report})
+		}
+	}
 	if len(pendingConflicts) > 0 {
 		next.Pending = &home.Pending{Run: run, Level: level, Applied: updates, Conflicts: pendingConflicts}
 	} else {
