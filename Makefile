@@ -4,7 +4,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GO      ?= go
 export CGO_ENABLED := 0
 
-.PHONY: all build dist test test-short demo fuzz clean
+.PHONY: all build dist test test-short demo bench fuzz clean
 
 all: build
 
@@ -42,6 +42,10 @@ test-short:
 # resolved with --continue, and a revert.
 demo: build
 	./scripts/demo.sh
+
+# Benchmarks (not tests): writes docs/benchmarks.md.
+bench:
+	./scripts/bench.sh
 
 # Runs each fuzz target for a while (FUZZTIME, default 30s).
 FUZZTIME ?= 30s
