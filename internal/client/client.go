@@ -282,8 +282,14 @@ func (c *Client) netError(err error) error {
 	if strings.Contains(msg, "Proxy Authentication Required") {
 		return fmt.Errorf("the proxy refused its credentials: check user:password in http_proxy/https_proxy (%v)", err)
 	}
-	return fmt.Errorf("cannot reach the update server at %s: %v (is it running, and is the address or proxy right?)", c.base.Host, unwrapURL(err))
+	return &netErr{fmt.Errorf("cannot reach the update server at %s: %v (is it running, and is the address or proxy right?)", c.base.Host, unwrapURL(err))}
 }
+
+// netErr is a failure to talk to the server at all.
+type netErr struct{ err error }
+
+func (e *netErr) Error() string { return e.err.Error() }
+func (e *netErr) Unwrap() error { return e.err }
 
 func unwrapURL(err error) error {
 	var ue *url.Error

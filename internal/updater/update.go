@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strings"
@@ -293,11 +292,17 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 			return err
 		}
 	}
+	if err := u.preflight(j.Ops, stages); err != nil {
+		return err
+	}
+	if err := u.download(ctx, stages); err != nil {
+		return err
+	}
 	if err := txn.Begin(u.Home, j); err != nil {
 		return err
 	}
 	fail := func(err error) error { return rollbackAfter(u.Home, err) }
-	if err := u.stage(ctx, stages); err != nil {
+	if err := u.stage(stages); err != nil {
 		return fail(err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -325,37 +330,5 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return fail(err)
 	}
-	return nil
-}
-
-// stage writes every new file beside its target: known bytes directly,
-// the rest downloaded in parallel with progress shown.
-func (u *Updater) stage(ctx context.Context, stages []staged) error {
-	var total int64
-	var n int
-	for _, s := range stages {
-		if !s.known && s.entry.Kind == api.KindFile {
-			total += s.entry.Size
-			n++
-		}
-	}
-	var prog Progress
-	if n > 0 && u.NewProgress != nil {
-		prog = u.NewProgress(total, n)
-		defer prog.Done()
-	}
-	return parallel(ctx, len(stages), 4, func(i int) error {
-		s := stages[i]
-		return writeStage(u.Home, s.stage, s.entry, func(f *os.File) error {
-			if s.known {
-				_, err := f.Write(s.data)
-				return err
-			}
-			var add func(int)
-			if prog != nil {
-				add = prog.Add
-			}
-			return u.Src.Blob(ctx, s.entry.SHA256, s.entry.Size, io.Writer(f), add)
-		})
-	})
+	return os.RemoveAll(u.Home.Path(downloadDir))
 }

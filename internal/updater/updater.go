@@ -26,6 +26,9 @@ type Source interface {
 	Pristine(ctx context.Context, product string, applied []int, paths []string) (map[string]*api.Entry, error)
 	// Blob writes the content named by sha to w, verified against sha and size.
 	Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error
+	// Fetch downloads the content named by sha into the file name, resuming
+	// what it holds and retrying, and verifies it.
+	Fetch(ctx context.Context, sha string, size int64, name string, progress func(int)) error
 	// LatestTool returns the newest tool release for an OS/arch, or nil.
 	LatestTool(ctx context.Context, goos, goarch string) (*api.ToolRelease, error)
 }
