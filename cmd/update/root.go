@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -32,6 +33,7 @@ type options struct {
 	nonInteractive bool
 	json           bool
 	version        bool
+	timeout        time.Duration
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -89,6 +91,7 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.nonInteractive, "non-interactive", false, "never prompt; missing input is an error")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON on standard output")
 	f.BoolVar(&o.version, "version", false, "print the tool's version")
+	f.DurationVar(&o.timeout, "timeout", time.Hour, "give up a run that takes longer (downloads resume on the next run)")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
 	return cmd
@@ -110,6 +113,20 @@ func homeDir(o *options) (string, error) {
 }
 
 func runTool(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.Writer) error {
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout,
+			fmt.Errorf("gave up after %v (--timeout): the update server or the network is too slow; run again to resume the downloads, or allow more time", o.timeout))
+		defer cancel()
+	}
+	err := runHome(ctx, o, stdin, stdout, stderr)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return context.Cause(ctx)
+	}
+	return err
+}
+
+func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.Writer) error {
 	dir, err := homeDir(o)
 	if err != nil {
 		return err
