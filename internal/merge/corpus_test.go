@@ -14,8 +14,9 @@ import (
 // project, which fresh clones do not have.
 var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "merge-deployment-toml")
 
-// TestCorpus merges each corpus case and requires git's conflict count and
-// git's bytes.
+// TestCorpus merges each corpus case by lines and requires git's conflict
+// count and git's bytes. (The TOML merge, which File uses for these files,
+// is checked setting by setting in toml_corpus_test.go.)
 func TestCorpus(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(corpusDir, "[0-9][0-9][0-9]"))
 	if err != nil {
@@ -27,7 +28,7 @@ func TestCorpus(t *testing.T) {
 	clean, gitClean := 0, 0
 	for _, dir := range dirs {
 		c, want := readCorpusCase(t, dir)
-		got := File("deployment.toml", c.base, c.ours, c.theirs)
+		got := Lines(c.base, c.ours, c.theirs)
 		if got.Clean {
 			clean++
 		}
@@ -41,7 +42,7 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s: merged bytes differ from git's (clean: %v)", dir, got.Clean)
 		}
 	}
-	t.Logf("%d of %d corpus cases merge clean; git: %d", clean, len(dirs), gitClean)
+	t.Logf("%d of %d corpus cases merge clean by lines; git: %d", clean, len(dirs), gitClean)
 }
 
 // readCorpusCase reads the inputs of one corpus case and git's result.

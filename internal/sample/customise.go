@@ -27,10 +27,11 @@ driver = "com.mysql.cj.jdbc.Driver"
 }
 
 // customerHostHeader edits the very line of deployment.toml that update-2
-// changes.
+// changes: the customer turns the setting off by commenting it out, the
+// update changes its value, so even a setting-by-setting merge conflicts.
 var customerHostHeader = edit{
 	"enable_host_header_validation = false\n",
-	"enable_host_header_validation = false # the load balancer checks Host\n",
+	"#enable_host_header_validation = false # the load balancer checks Host\n",
 }
 
 const customerNotes = `Production gateway, data centre 1.
