@@ -34,6 +34,7 @@ type options struct {
 	json           bool
 	version        bool
 	timeout        time.Duration
+	keepRuns       int
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -91,6 +92,7 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.nonInteractive, "non-interactive", false, "never prompt; missing input is an error")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON on standard output")
 	f.BoolVar(&o.version, "version", false, "print the tool's version")
+	f.IntVar(&o.keepRuns, "keep-runs", -1, "keep backups for only the last N runs that --revert can undo (0: all); remembered")
 	f.DurationVar(&o.timeout, "timeout", time.Hour, "give up a run that takes longer (downloads resume on the next run)")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
@@ -160,6 +162,16 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	}
 	st, err := h.LoadState()
 	if err != nil {
+		return err
+	}
+	if o.keepRuns >= 0 && o.keepRuns != st.Keep {
+		st.Keep = o.keepRuns
+		if err := h.SaveState(st); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "update: keeping backups for %s\n", keepString(st.Keep))
+	}
+	if err := updater.Prune(h); err != nil {
 		return err
 	}
 	if st.Pending != nil && !o.cont && !o.revert && !o.details {
@@ -235,4 +247,11 @@ func sessionError(h *home.Home, err error) error {
 		return fmt.Errorf("%w (%v)", errSessionExpired, err)
 	}
 	return err
+}
+
+func keepString(n int) string {
+	if n == 0 {
+		return "every run"
+	}
+	return fmt.Sprintf("the last %d run(s)", n)
 }

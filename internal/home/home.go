@@ -108,10 +108,11 @@ type Pending struct {
 // State.Txn names it.
 type State struct {
 	Product string        `json:"product"`
-	Level   int64         `json:"level"`   // 0: the base distribution
-	Channel string        `json:"channel"` // channel of the last update, "" before any
-	Applied []Applied     `json:"applied"` // in order
-	Runs    []string      `json:"runs"`    // runs that --revert can undo, oldest first
+	Level   int64         `json:"level"`               // 0: the base distribution
+	Channel string        `json:"channel"`             // channel of the last update, "" before any
+	Applied []Applied     `json:"applied"`             // in order
+	Runs    []string      `json:"runs"`                // runs that --revert can undo, oldest first
+	Keep    int           `json:"keep_runs,omitempty"` // how many runs to keep for --revert; 0: all
 	Pending *Pending      `json:"pending,omitempty"`
 	Merges  []MergeRecord `json:"merges,omitempty"` // setting-by-setting merges of the applied runs
 	Txn     string        `json:"txn,omitempty"`    // the last committed transaction

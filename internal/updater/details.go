@@ -21,6 +21,7 @@ type Details struct {
 	Conflicts  []string     `json:"conflicts,omitempty"`
 	Available  []api.Update `json:"available"`
 	Revertable int          `json:"revertable_runs"`
+	Keep       int          `json:"keep_runs,omitempty"`
 	// What the merges of applied runs did, and the conflicting settings of
 	// a run waiting for --continue.
 	Merges          []home.MergeRecord `json:"merges,omitempty"`
@@ -34,7 +35,7 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Details{Product: u.Product, Channel: u.Channel, Level: st.Level, Applied: st.Applied, Revertable: len(st.Runs), Merges: st.Merges}
+	d := &Details{Product: u.Product, Channel: u.Channel, Level: st.Level, Applied: st.Applied, Revertable: len(st.Runs), Keep: st.Keep, Merges: st.Merges}
 	after := st.Level
 	if st.Pending != nil {
 		d.Pending = st.Pending.Applied
@@ -56,7 +57,11 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 // WriteText prints the details for people.
 func (d *Details) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "product  %s\nchannel  %s\nlevel    %s\n", d.Product, d.Channel, LevelString(d.Level))
-	fmt.Fprintf(w, "revert   %d run(s) can be undone with --revert\n", d.Revertable)
+	fmt.Fprintf(w, "revert   %d run(s) can be undone with --revert", d.Revertable)
+	if d.Keep > 0 {
+		fmt.Fprintf(w, " (backups kept for the last %d)", d.Keep)
+	}
+	fmt.Fprintln(w)
 	section := func(title string, us []api.Update) {
 		fmt.Fprintf(w, "\n%s (%d):\n", title, len(us))
 		for _, up := range us {

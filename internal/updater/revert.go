@@ -102,6 +102,7 @@ func (u *Updater) Revert(ctx context.Context) (*Report, error) {
 	}
 	next := *before
 	next.Runs = st.Runs[:len(st.Runs)-1]
+	next.Keep = st.Keep
 	next.Pending = nil
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return nil, rollbackAfter(u.Home, err)

@@ -330,5 +330,8 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return fail(err)
 	}
-	return os.RemoveAll(u.Home.Path(downloadDir))
+	if err := os.RemoveAll(u.Home.Path(downloadDir)); err != nil {
+		return err
+	}
+	return Prune(u.Home)
 }
