@@ -72,8 +72,8 @@ func Begin(h *home.Home, j *Journal) error {
 	return home.WriteJSON(h.Path(home.JournalFile), j)
 }
 
-// Hook, when set (by tests), is called before each op with its index, and
-// before the commit with the number of ops. An error stops the transaction
+// Hook, when set (by tests), is called before each op with its index,
+// before the commit with the number of ops, and after it with one more. An error stops the transaction
 // where it is, as a crash would: nothing is rolled back.
 var Hook func(action string, step int) error
 
@@ -120,6 +120,11 @@ func Commit(h *home.Home, j *Journal, st *home.State) error {
 	st.Txn = j.Txn
 	if err := h.SaveState(st); err != nil {
 		return fmt.Errorf("record the new state: %w", err)
+	}
+	if Hook != nil {
+		if err := Hook(j.Action, len(j.Ops)+1); err != nil {
+			return err
+		}
 	}
 	return finish(h, j)
 }
