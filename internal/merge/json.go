@@ -507,48 +507,11 @@ func (m *jsonMerger) report() (*Report, map[string]string, error) {
 		}
 		flats[i] = f
 	}
-	if err := jsonAmbiguous(flats); err != nil {
-		return nil, nil, err
-	}
-	b, o, t := flats[0], flats[1], flats[2]
-	rep := &Report{Format: "json"}
-	want := make(map[string]string)
-	seen := make(map[string]bool)
-	for _, f := range []*jsonFlat{o, t, b} {
-		for _, id := range f.order {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			s := Setting{Key: f.show[id], Base: b.value(id), Ours: o.value(id), Theirs: t.value(id)}
-			propAddToReport(rep, s)
-			v := s.Ours
-			if propDecide(s.Base, s.Ours, s.Theirs) == propTake {
-				v = s.Theirs
-			}
-			if v.Present {
-				want[id] = v.Text
-			}
-		}
-	}
-	return rep, want, nil
+	return decideSettings("json", flats[0], flats[1], flats[2])
 }
 
-// jsonAmbiguous returns an error when two settings of the versions would
-// print alike in a report, as {"a.b": 1} and {"a": {"b": 2}} do.
-func jsonAmbiguous(flats [3]*jsonFlat) error {
-	ids := make(map[string]string) // printed name → path
-	for _, f := range flats {
-		for _, id := range f.order {
-			show := f.show[id]
-			if other, ok := ids[show]; ok && other != id {
-				return fmt.Errorf("two settings print as %q", show)
-			}
-			ids[show] = id
-		}
-	}
-	return nil
-}
+func (f *jsonFlat) ids() []string          { return f.order }
+func (f *jsonFlat) shown(id string) string { return f.show[id] }
 
 // check parses the merged file and requires exactly the settings decided.
 func (m *jsonMerger) check(merged []byte, want map[string]string) error {

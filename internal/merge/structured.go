@@ -87,3 +87,49 @@ func structuredFile(name string, base, ours, theirs []byte) (Result, bool) {
 	}
 	return Result{Merged: merged, Clean: true, Report: rep}, true
 }
+
+// flatSettings is one version of a file read as settings: ids in document
+// order, each with the name a report shows and its value.
+type flatSettings interface {
+	ids() []string
+	shown(id string) string
+	value(id string) Value
+}
+
+// decideSettings decides every setting of the three versions (base, ours,
+// theirs) and returns the report and the value each setting the merged
+// file must hold. It refuses versions in which two settings would print
+// alike, as {"a.b": 1} and {"a": {"b": 2}} do.
+func decideSettings(format string, b, o, t flatSettings) (*Report, map[string]string, error) {
+	names := make(map[string]string) // printed name → id
+	for _, f := range []flatSettings{b, o, t} {
+		for _, id := range f.ids() {
+			show := f.shown(id)
+			if other, ok := names[show]; ok && other != id {
+				return nil, nil, fmt.Errorf("two settings print as %q", show)
+			}
+			names[show] = id
+		}
+	}
+	rep := &Report{Format: format}
+	want := make(map[string]string)
+	seen := make(map[string]bool)
+	for _, f := range []flatSettings{o, t, b} {
+		for _, id := range f.ids() {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			s := Setting{Key: f.shown(id), Base: b.value(id), Ours: o.value(id), Theirs: t.value(id)}
+			propAddToReport(rep, s)
+			v := s.Ours
+			if propDecide(s.Base, s.Ours, s.Theirs) == propTake {
+				v = s.Theirs
+			}
+			if v.Present {
+				want[id] = v.Text
+			}
+		}
+	}
+	return rep, want, nil
+}

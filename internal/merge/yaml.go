@@ -443,48 +443,11 @@ func (m *yamlMerger) report() (*Report, map[string]string, error) {
 		}
 		flats[i] = f
 	}
-	if err := yamlAmbiguous(flats); err != nil {
-		return nil, nil, err
-	}
-	b, o, t := flats[0], flats[1], flats[2]
-	rep := &Report{Format: "yaml"}
-	want := make(map[string]string)
-	seen := make(map[string]bool)
-	for _, f := range []*yamlFlat{o, t, b} {
-		for _, id := range f.order {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			s := Setting{Key: f.leaves[id].show, Base: b.value(id), Ours: o.value(id), Theirs: t.value(id)}
-			propAddToReport(rep, s)
-			v := s.Ours
-			if propDecide(s.Base, s.Ours, s.Theirs) == propTake {
-				v = s.Theirs
-			}
-			if v.Present {
-				want[id] = v.Text
-			}
-		}
-	}
-	return rep, want, nil
+	return decideSettings("yaml", flats[0], flats[1], flats[2])
 }
 
-// yamlAmbiguous returns an error when two settings of the versions would
-// print alike in a report, as {"a.b": 1} and {"a": {"b": 2}} do.
-func yamlAmbiguous(flats [3]*yamlFlat) error {
-	ids := make(map[string]string) // printed name → path
-	for _, f := range flats {
-		for _, id := range f.order {
-			show := f.leaves[id].show
-			if other, ok := ids[show]; ok && other != id {
-				return fmt.Errorf("two settings print as %q", show)
-			}
-			ids[show] = id
-		}
-	}
-	return nil
-}
+func (f *yamlFlat) ids() []string          { return f.order }
+func (f *yamlFlat) shown(id string) string { return f.leaves[id].show }
 
 // check parses the merged file and requires exactly the settings decided.
 func (m *yamlMerger) check(merged []byte, want map[string]string) error {
