@@ -1,21 +1,12 @@
 package merge
 
 import (
-	"errors"
-	"slices"
 	"testing"
 )
 
 // jsonTests are small merges of JSON files with the bytes the merge must
 // give, or the fallback it must take.
-var jsonTests = []struct {
-	name               string
-	base, ours, theirs string
-	want               string   // merged bytes, when clean
-	conflicts          []string // settings in conflict
-	fallback           bool
-	taken, kept        []string
-}{
+var jsonTests = []structuredCase{
 	{
 		name:   "value changed by the update, customer's layout kept",
 		base:   "{\n  \"a\": 1,\n  \"b\": \"x\"\n}\n",
@@ -209,33 +200,7 @@ var jsonTests = []struct {
 }
 
 func TestMergeJSON(t *testing.T) {
-	for _, tt := range jsonTests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, rep, err := mergeJSON([]byte(tt.base), []byte(tt.ours), []byte(tt.theirs))
-			if tt.fallback {
-				if !errors.Is(err, ErrFallback) {
-					t.Fatalf("err = %v, want a fallback", err)
-				}
-				t.Log(err)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if keys := propSettingKeys(rep.Conflicts); !slices.Equal(keys, tt.conflicts) {
-				t.Errorf("conflicts %q, want %q", keys, tt.conflicts)
-			}
-			if keys := propSettingKeys(rep.Taken); !slices.Equal(keys, tt.taken) {
-				t.Errorf("taken %q, want %q", keys, tt.taken)
-			}
-			if keys := propSettingKeys(rep.Kept); !slices.Equal(keys, tt.kept) {
-				t.Errorf("kept %q, want %q", keys, tt.kept)
-			}
-			if len(tt.conflicts) == 0 && string(got) != tt.want {
-				t.Errorf("merged\n%s\nwant\n%s", got, tt.want)
-			}
-		})
-	}
+	runStructuredCases(t, jsonTests, mergeJSON)
 }
 
 func TestMergeJSONGolden(t *testing.T) {

@@ -1,7 +1,6 @@
 package merge
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,14 +9,7 @@ import (
 
 // propTests are small merges of .properties files with the bytes the merge
 // must give, or the fallback it must take.
-var propTests = []struct {
-	name               string
-	base, ours, theirs string
-	want               string   // merged bytes, when clean
-	conflicts          []string // keys in conflict
-	fallback           bool
-	taken, kept        []string
-}{
+var propTests = []structuredCase{
 	{
 		name:   "value changed by the update, customer's comment and spacing kept",
 		base:   "# pool\npool.size=10\nhost=a\n",
@@ -201,33 +193,7 @@ var propTests = []struct {
 }
 
 func TestMergeProperties(t *testing.T) {
-	for _, tt := range propTests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, rep, err := mergeProperties([]byte(tt.base), []byte(tt.ours), []byte(tt.theirs))
-			if tt.fallback {
-				if !errors.Is(err, ErrFallback) {
-					t.Fatalf("err = %v, want a fallback", err)
-				}
-				t.Log(err)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if keys := propSettingKeys(rep.Conflicts); !slices.Equal(keys, tt.conflicts) {
-				t.Errorf("conflicts %q, want %q", keys, tt.conflicts)
-			}
-			if keys := propSettingKeys(rep.Taken); !slices.Equal(keys, tt.taken) {
-				t.Errorf("taken %q, want %q", keys, tt.taken)
-			}
-			if keys := propSettingKeys(rep.Kept); !slices.Equal(keys, tt.kept) {
-				t.Errorf("kept %q, want %q", keys, tt.kept)
-			}
-			if len(tt.conflicts) == 0 && string(got) != tt.want {
-				t.Errorf("merged\n%q\nwant\n%q", got, tt.want)
-			}
-		})
-	}
+	runStructuredCases(t, propTests, mergeProperties)
 }
 
 // propSettingKeys returns the keys of settings, sorted.

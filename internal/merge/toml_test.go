@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,48 +30,12 @@ func TestMergeTOMLGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			base, ours, theirs := tomlArchiveFile(t, ar, "base.toml"), tomlArchiveFile(t, ar, "ours.toml"), tomlArchiveFile(t, ar, "theirs.toml")
+			base, ours, theirs := archiveFile(t, ar, "base.toml"), archiveFile(t, ar, "ours.toml"), archiveFile(t, ar, "theirs.toml")
 			merged, rep, fellBack := tomlTestMerge(t, file, base, ours, theirs)
 			want := tomlOutcome(merged, rep, fellBack, base, ours, theirs)
-			if *tomlUpdate {
-				ar.Files = append(ar.Files[:3], want...)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			got := ar.Files[3:]
-			if len(got) != len(want) {
-				t.Fatalf("outcome %s, want %s", tomlFileNames(want), tomlFileNames(got))
-			}
-			for i := range got {
-				if got[i].Name != want[i].Name || !bytes.Equal(got[i].Data, want[i].Data) {
-					t.Errorf("%s:\n%s\nwant %s:\n%s", want[i].Name, want[i].Data, got[i].Name, got[i].Data)
-				}
-			}
+			checkGoldenArchive(t, file, ar, want, *tomlUpdate)
 		})
 	}
-}
-
-// tomlArchiveFile returns the named file of ar.
-func tomlArchiveFile(t *testing.T, ar *txtar.Archive, name string) []byte {
-	t.Helper()
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return f.Data
-		}
-	}
-	t.Fatalf("no %s in the archive", name)
-	return nil
-}
-
-// tomlFileNames lists the names of archive files.
-func tomlFileNames(files []txtar.File) string {
-	var names []string
-	for _, f := range files {
-		names = append(names, f.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // tomlOutcome writes the outcome of a merge as archive files.

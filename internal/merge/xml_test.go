@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,49 +36,13 @@ func TestMergeXMLGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			base, ours, theirs := xmlArchiveFile(t, ar, "base.xml"), xmlArchiveFile(t, ar, "ours.xml"), xmlArchiveFile(t, ar, "theirs.xml")
+			base, ours, theirs := archiveFile(t, ar, "base.xml"), archiveFile(t, ar, "ours.xml"), archiveFile(t, ar, "theirs.xml")
 			var stats xmlStats
 			xmlCheckMerge(t, file, base, ours, theirs, &stats)
 			want := xmlGoldenOutcome(base, ours, theirs)
-			if *xmlUpdate {
-				ar.Files = append(ar.Files[:3], want...)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			got := ar.Files[3:]
-			if len(got) != len(want) {
-				t.Fatalf("outcome %s, want %s", xmlFileNames(want), xmlFileNames(got))
-			}
-			for i := range got {
-				if got[i].Name != want[i].Name || !bytes.Equal(got[i].Data, want[i].Data) {
-					t.Errorf("%s:\n%s\nwant %s:\n%s", want[i].Name, want[i].Data, got[i].Name, got[i].Data)
-				}
-			}
+			checkGoldenArchive(t, file, ar, want, *xmlUpdate)
 		})
 	}
-}
-
-// xmlArchiveFile returns the named file of ar.
-func xmlArchiveFile(t *testing.T, ar *txtar.Archive, name string) []byte {
-	t.Helper()
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return f.Data
-		}
-	}
-	t.Fatalf("no %s in the archive", name)
-	return nil
-}
-
-// xmlFileNames lists the names of archive files.
-func xmlFileNames(files []txtar.File) string {
-	var names []string
-	for _, f := range files {
-		names = append(names, f.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // xmlGoldenOutcome writes the outcome of a merge as archive files.

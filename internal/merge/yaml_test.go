@@ -1,21 +1,12 @@
 package merge
 
 import (
-	"errors"
-	"slices"
 	"testing"
 )
 
 // yamlTests are small merges of YAML files with the bytes the merge must
 // give, or the fallback it must take.
-var yamlTests = []struct {
-	name               string
-	base, ours, theirs string
-	want               string   // merged bytes, when clean
-	conflicts          []string // settings in conflict
-	fallback           bool
-	taken, kept        []string
-}{
+var yamlTests = []structuredCase{
 	{
 		name:   "value changed by the update, customer's comments kept",
 		base:   "server:\n  port: 8080\n  host: a\n",
@@ -252,33 +243,7 @@ var yamlTests = []struct {
 }
 
 func TestMergeYAML(t *testing.T) {
-	for _, tt := range yamlTests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, rep, err := mergeYAML([]byte(tt.base), []byte(tt.ours), []byte(tt.theirs))
-			if tt.fallback {
-				if !errors.Is(err, ErrFallback) {
-					t.Fatalf("err = %v, want a fallback", err)
-				}
-				t.Log(err)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if keys := propSettingKeys(rep.Conflicts); !slices.Equal(keys, tt.conflicts) {
-				t.Errorf("conflicts %q, want %q", keys, tt.conflicts)
-			}
-			if keys := propSettingKeys(rep.Taken); !slices.Equal(keys, tt.taken) {
-				t.Errorf("taken %q, want %q", keys, tt.taken)
-			}
-			if keys := propSettingKeys(rep.Kept); !slices.Equal(keys, tt.kept) {
-				t.Errorf("kept %q, want %q", keys, tt.kept)
-			}
-			if len(tt.conflicts) == 0 && string(got) != tt.want {
-				t.Errorf("merged\n%s\nwant\n%s", got, tt.want)
-			}
-		})
-	}
+	runStructuredCases(t, yamlTests, mergeYAML)
 }
 
 func TestMergeYAMLGolden(t *testing.T) {
