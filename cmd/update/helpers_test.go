@@ -60,11 +60,7 @@ func startServer(t *testing.T, extra ...string) *testServer {
 // admin runs an update-server admin command on the server's data folder.
 func (s *testServer) admin(t *testing.T, stdin string, args ...string) {
 	t.Helper()
-	args = append(args[:1:1], append([]string{"--data", s.data}, args[1:]...)...)
-	if args[0] != "init" {
-		// Subcommands: "product add" etc. take --data after the verb pair.
-		args = append([]string{args[0]}, args[1:]...)
-	}
+	args = append(args, "--data", s.data)
 	cmd := exec.Command(filepath.Join(binDir, "update-server"), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	if out, err := cmd.CombinedOutput(); err != nil {

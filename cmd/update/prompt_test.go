@@ -15,8 +15,6 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
-
-	"inplace/internal/sample"
 )
 
 // TestPromptsOnATerminal runs the tool on a real pseudo-terminal as a
@@ -125,5 +123,3 @@ func (s *screen) waitFor(t *testing.T, text string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-var _ = sample.CustomisedJar
