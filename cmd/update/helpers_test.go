@@ -27,7 +27,7 @@ func startServer(t *testing.T, extra ...string) *testServer {
 	s.admin(t, "", "init")
 	addrFile := filepath.Join(dir, "addr")
 	args := append([]string{"serve", "--data", s.data, "--addr", "127.0.0.1:0", "--addr-file", addrFile}, extra...)
-	cmd := exec.Command(filepath.Join(binDir, "update-server"), args...)
+	cmd := exec.Command(bin("update-server"), args...)
 	log, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func startServer(t *testing.T, extra ...string) *testServer {
 func (s *testServer) admin(t *testing.T, stdin string, args ...string) {
 	t.Helper()
 	args = append(args, "--data", s.data)
-	cmd := exec.Command(filepath.Join(binDir, "update-server"), args...)
+	cmd := exec.Command(bin("update-server"), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("update-server %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -94,7 +94,7 @@ func installHome(t *testing.T, dist string) string {
 	if err := copyTree(dist, h); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(binDir, "update"))
+	b, err := os.ReadFile(bin("update"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestThroughAnAuthenticatingProxy(t *testing.T) {
 	srv.addUser(t, "alice", "s3cret-pass", l.Product, "full")
 	serverURL := "http://" + srvIP + ":8080"
 	startBackground(t, filepath.Join(dir, "server.log"), "ip", "netns", "exec", srvNS,
-		filepath.Join(binDir, "update-server"), "serve", "--data", srv.data, "--addr", srvIP+":8080")
+		bin("update-server"), "serve", "--data", srv.data, "--addr", srvIP+":8080")
 	waitListening(t, srvIP+":8080")
 
 	// The proxy, on the host, for the tool's namespace, with basic auth.

@@ -22,6 +22,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"inplace/internal/sample"
+	"inplace/internal/testenv"
 )
 
 // The end-to-end scripts in testdata/script drive the real binaries: the
@@ -30,11 +31,28 @@ import (
 
 var binDir string // holds update, update-1.1.0 and update-server
 
+// bin is the path of a binary in binDir.
+func bin(name string) string { return filepath.Join(binDir, name+exe()) }
+
+// exe is the suffix of programs' file names on this OS.
+func exe() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
+}
+
 func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
 }
 
+// buildAndRun builds the binaries, unless INPLACE_E2E_BIN names a folder
+// that has them (for machines without Go: scripts/wine-test.sh).
 func buildAndRun(m *testing.M) int {
+	if dir := os.Getenv("INPLACE_E2E_BIN"); dir != "" {
+		binDir = dir
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "inplace-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -43,9 +61,9 @@ func buildAndRun(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	binDir = dir
 	builds := [][]string{
-		{"-o", filepath.Join(dir, "update"), "-ldflags", "-X main.version=1.0.0", "inplace/cmd/update"},
-		{"-o", filepath.Join(dir, "update-1.1.0"), "-ldflags", "-X main.version=1.1.0", "inplace/cmd/update"},
-		{"-o", filepath.Join(dir, "update-server"), "inplace/cmd/update-server"},
+		{"-o", bin("update"), "-ldflags", "-X main.version=1.0.0", "inplace/cmd/update"},
+		{"-o", bin("update-1.1.0"), "-ldflags", "-X main.version=1.1.0", "inplace/cmd/update"},
+		{"-o", bin("update-server"), "inplace/cmd/update-server"},
 	}
 	for _, b := range builds {
 		cmd := exec.Command("go", append([]string{"build"}, b...)...)
@@ -65,6 +83,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 			e.Setenv("BIN", binDir)
+			e.Setenv("EXE", exe())
 			e.Setenv("TOOL", toolName())
 			e.Setenv("GOOS", runtime.GOOS)
 			e.Setenv("GOARCH", runtime.GOARCH)
@@ -76,6 +95,12 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "symlinks" {
+				return testenv.HasSymlinks(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"serve":     cmdServe,
 			"sample":    cmdSample,
@@ -85,6 +110,7 @@ func TestScripts(t *testing.T) {
 			"treehash":  cmdTreehash,
 			"fileid":    cmdFileID,
 			"livepid":   cmdLivePid,
+			"glob":      cmdGlob,
 		},
 	})
 }
@@ -95,10 +121,7 @@ func toolName() string {
 	if runtime.GOARCH != "amd64" {
 		name += "_" + runtime.GOARCH
 	}
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	return name
+	return name + exe()
 }
 
 // serve [-ttl D]: initialise a data folder in $WORK/data and start
@@ -113,7 +136,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data := ts.MkAbs("data")
 	if _, err := os.Stat(data); errors.Is(err, fs.ErrNotExist) {
-		out, err := exec.Command(filepath.Join(binDir, "update-server"), "init", "--data", data).CombinedOutput()
+		out, err := exec.Command(bin("update-server"), "init", "--data", data).CombinedOutput()
 		if err != nil {
 			ts.Fatalf("update-server init: %v\n%s", err, out)
 		}
@@ -122,7 +145,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	os.Remove(addrFile)
 	sargs := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--addr-file", addrFile}
 	sargs = append(sargs, args...)
-	cmd := exec.Command(filepath.Join(binDir, "update-server"), sargs...)
+	cmd := exec.Command(bin("update-server"), sargs...)
 	logf, err := os.Create(ts.MkAbs("server.log"))
 	ts.Check(err)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -201,9 +224,9 @@ func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
 	ts.Check(copyTree(src, dst))
-	tool := filepath.Join(binDir, "update")
+	tool := bin("update")
 	if len(args) == 3 {
-		tool = filepath.Join(binDir, args[2])
+		tool = bin(args[2])
 	}
 	b, err := os.ReadFile(tool)
 	ts.Check(err)
@@ -340,11 +363,36 @@ func cmdFileID(ts *testscript.TestScript, neg bool, args []string) {
 	for _, a := range args {
 		fi, err := os.Lstat(ts.MkAbs(a))
 		ts.Check(err)
-		ino := uint64(0)
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			ino = st.Ino
+		fmt.Fprintf(ts.Stdout(), "%s ino=%d mtime=%d\n", a, inode(fi), fi.ModTime().UnixNano())
+	}
+}
+
+// glob [-rm] PATTERN: print the paths matching PATTERN (slash-separated,
+// relative to $WORK), one per line, and with -rm remove them. It fails
+// when nothing matches; `! glob` asserts that nothing does.
+func cmdGlob(ts *testscript.TestScript, neg bool, args []string) {
+	rm := len(args) == 2 && args[0] == "-rm"
+	if rm {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		ts.Fatalf("usage: glob [-rm] PATTERN")
+	}
+	matches, err := filepath.Glob(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, m := range matches {
+		rel, err := filepath.Rel(ts.Getenv("WORK"), m)
+		ts.Check(err)
+		fmt.Fprintln(ts.Stdout(), filepath.ToSlash(rel))
+		if rm && !neg {
+			ts.Check(os.RemoveAll(m))
 		}
-		fmt.Fprintf(ts.Stdout(), "%s ino=%d mtime=%d\n", a, ino, fi.ModTime().UnixNano())
+	}
+	if neg && len(matches) > 0 {
+		ts.Fatalf("%s matches %d path(s)", args[0], len(matches))
+	}
+	if !neg && len(matches) == 0 {
+		ts.Fatalf("%s matches nothing", args[0])
 	}
 }
 

@@ -40,12 +40,13 @@ func Exists(name string) bool {
 	return err == nil
 }
 
-// Rename moves oldpath to newpath, creating newpath's parent folders.
+// Rename moves oldpath to newpath, creating newpath's parent folders. On
+// Windows it waits a moment for a file another program holds briefly.
 func Rename(oldpath, newpath string) error {
 	if err := os.MkdirAll(filepath.Dir(newpath), 0o755); err != nil {
 		return err
 	}
-	return os.Rename(oldpath, newpath)
+	return rename(oldpath, newpath)
 }
 
 // RemoveIfExists removes name and reports no error when it is already gone.

@@ -152,7 +152,7 @@ func (h *Home) LoadState() (*State, error) {
 
 // SaveState writes the state atomically and durably.
 func (h *Home) SaveState(s *State) error {
-	return writeJSON(h.Path(StateFile), s, 0o644)
+	return writeJSON(h.Path(StateFile), s, writePublic)
 }
 
 // Rules reads updates/merge-rules; a home without the file has no rules.
@@ -194,10 +194,7 @@ func (h *Home) LoadSession() *Session {
 
 // SaveSession writes the session readable only by its owner.
 func (h *Home) SaveSession(s *Session) error {
-	if err := writeJSON(h.Path(SessionFile), s, 0o600); err != nil {
-		return err
-	}
-	return os.Chmod(h.Path(SessionFile), 0o600)
+	return writeJSON(h.Path(SessionFile), s, fsx.WritePrivate)
 }
 
 // ForgetSession removes the saved session.
@@ -205,7 +202,10 @@ func (h *Home) ForgetSession() error {
 	return fsx.RemoveIfExists(h.Path(SessionFile))
 }
 
-func writeJSON(name string, v any, perm os.FileMode) error {
+func writePublic(name string, b []byte) error { return fsx.WriteFile(name, b, 0o644) }
+
+// writeJSON writes v as indented JSON with write, creating the folder.
+func writeJSON(name string, v any, write func(string, []byte) error) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
@@ -213,7 +213,7 @@ func writeJSON(name string, v any, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	return fsx.WriteFile(name, append(b, '\n'), perm)
+	return write(name, append(b, '\n'))
 }
 
 // ReadJSON decodes the JSON file name into v.
@@ -229,4 +229,4 @@ func ReadJSON(name string, v any) error {
 }
 
 // WriteJSON encodes v into the file name atomically.
-func WriteJSON(name string, v any) error { return writeJSON(name, v, 0o644) }
+func WriteJSON(name string, v any) error { return writeJSON(name, v, writePublic) }

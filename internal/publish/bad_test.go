@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"inplace/internal/api"
+	"inplace/internal/testenv"
 )
 
 // TestBadInputStoresNothing runs every kind of bad admin input against a
@@ -128,7 +129,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 			os.WriteFile(f, []byte("just text"), 0o644)
 			return f
 		}()), "not a zip"},
-		{"missing source", update(filepath.Join(t.TempDir(), "nope")), "no such file"},
+		{"missing source", update(filepath.Join(t.TempDir(), "nope")), "does not exist"},
 		{"removed file does not exist", update(folder(good(map[string]string{"update.yaml": "removed_files: [lib/never.jar]\n"}))), "does not exist at the newest level"},
 		{"both in files and removed_files", update(folder(good(map[string]string{"update.yaml": "removed_files: [lib/new.jar]\n"}))), "both in files/ and in removed_files"},
 		{"unknown key in update.yaml", update(folder(good(map[string]string{"update.yaml": "description: x\nsecurty: true\n"}))), "securty"},
@@ -173,10 +174,16 @@ func TestBadInputStoresNothing(t *testing.T) {
 		{"tool missing binary", func() error {
 			_, err := e.PublishTool(ctx, "1.2.0", "linux", "amd64", filepath.Join(t.TempDir(), "nope"))
 			return err
-		}, "no such file"},
+		}, "does not exist"},
 	}
+	// The cases whose input folders hold symbolic links.
+	needLinks := map[string]bool{"update.yaml is a link": true, "escaping symlink in update": true,
+		"absolute symlink in update": true, "escaping symlink in base": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if needLinks[tt.name] {
+				testenv.SkipWithoutSymlinks(t)
+			}
 			before := e.counts(t)
 			err := tt.run()
 			if err == nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -64,6 +66,9 @@ func (p *Publisher) PublishTool(ctx context.Context, version, goos, goarch, bina
 	}
 
 	f, err := os.Open(binary)
+	if errors.Is(err, fs.ErrNotExist) {
+		return api.ToolRelease{}, fmt.Errorf("%s does not exist", binary)
+	}
 	if err != nil {
 		return api.ToolRelease{}, err
 	}

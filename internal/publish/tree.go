@@ -48,6 +48,9 @@ func (t *tree) Close() error {
 // sit under one top-level folder has that folder stripped.
 func readTree(name string) (*tree, error) {
 	fi, err := os.Stat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s does not exist", name)
+	}
 	if err != nil {
 		return nil, err
 	}

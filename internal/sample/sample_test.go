@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"inplace/internal/sample"
+	"inplace/internal/testenv"
 )
 
 // entry is what the tests compare of one file: its contents, permission
@@ -109,9 +109,7 @@ func TestMain(m *testing.M) {
 // sharedLayout returns the shared sample, generating it on first use.
 func sharedLayout(t *testing.T) sample.Layout {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the sample product holds a symbolic link")
-	}
+	testenv.SkipWithoutSymlinks(t) // the sample holds one
 	shared.once.Do(func() {
 		shared.dir, shared.err = os.MkdirTemp("", "sample-test-")
 		if shared.err == nil {
@@ -126,9 +124,7 @@ func sharedLayout(t *testing.T) sample.Layout {
 
 func generate(t testing.TB, opt sample.Options) sample.Layout {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the sample product holds a symbolic link")
-	}
+	testenv.SkipWithoutSymlinks(t) // the sample holds one
 	lay, err := sample.Generate(t.TempDir(), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -137,9 +133,7 @@ func generate(t testing.TB, opt sample.Options) sample.Layout {
 }
 
 func TestGenerateIsDeterministic(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the sample product holds a symbolic link")
-	}
+	testenv.SkipWithoutSymlinks(t) // the sample holds one
 	dirs := []string{t.TempDir(), t.TempDir()}
 	var snaps []map[string]entry
 	for _, dir := range dirs {

@@ -24,6 +24,7 @@ import (
 	"inplace/internal/blob/dir"
 	"inplace/internal/publish"
 	"inplace/internal/store/sqlite"
+	"inplace/internal/testenv"
 )
 
 // clock is a settable time source.
@@ -414,6 +415,7 @@ func TestUpdates(t *testing.T) {
 }
 
 func TestPristine(t *testing.T) {
+	testenv.SkipWithoutSymlinks(t) // the fixture's base holds lib/l
 	f := newFixture(t)
 	full := f.login("alice", "wso2am-4.2.0", "full")
 	sec := f.login("bob", "wso2am-4.2.0", "security")

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -44,6 +45,18 @@ func tree(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// written is how a file written with mode m reads back: Windows keeps
+// only whether it is read-only.
+func written(m fs.FileMode) string {
+	if runtime.GOOS == "windows" {
+		if m&0o200 != 0 {
+			return fs.FileMode(0o666).String()
+		}
+		return fs.FileMode(0o444).String()
+	}
+	return m.String()
+}
+
 func write(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for p, s := range files {
@@ -74,10 +87,21 @@ func diff(a, b map[string]string) string {
 }
 
 // setup makes a home at the old level and returns a journal that replaces
-// a, removes b, adds c/d/e.txt (in new folders) and puts a customer's
-// .final in place of f.
-func setup(t *testing.T) (*home.Home, *Journal, func()) {
+// a, removes b (read-only), adds c/d/e.txt (in new folders) and puts a
+// customer's .final in place of f.
+func setup(t *testing.T) (*home.Home, *Journal, func()) { return setupIn(t, t.TempDir()) }
+
+// longDir returns a new folder whose path is longer than the 260
+// characters Windows programs were once limited to.
+func longDir(t *testing.T) string {
 	dir := t.TempDir()
+	for len(dir) < 300 {
+		dir = filepath.Join(dir, strings.Repeat("d", 50))
+	}
+	return dir
+}
+
+func setupIn(t *testing.T, dir string) (*home.Home, *Journal, func()) {
 	write(t, dir, map[string]string{
 		"updates/product.txt": "p-1\n",
 		"a":                   "old a",
@@ -85,6 +109,9 @@ func setup(t *testing.T) (*home.Home, *Journal, func()) {
 		"f":                   "customer f",
 		"f.final":             "resolved f",
 	})
+	if err := os.Chmod(filepath.Join(dir, "b"), 0o444); err != nil {
+		t.Fatal(err)
+	}
 	h, err := home.Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -105,8 +132,19 @@ func setup(t *testing.T) (*home.Home, *Journal, func()) {
 var errCrash = errors.New("crash")
 
 func TestRecoverRollsBackAtEveryStep(t *testing.T) {
+	crashAtEveryStep(t, t.TempDir)
+}
+
+func TestRecoverRollsBackLongPaths(t *testing.T) {
+	crashAtEveryStep(t, func() string { return longDir(t) })
+}
+
+// crashAtEveryStep crashes the transaction of setup at each of its steps
+// in a home in a new folder from dir, and checks that Recover puts
+// everything back.
+func crashAtEveryStep(t *testing.T, dir func() string) {
 	for step := 0; step <= 4; step++ {
-		h, j, stage := setup(t)
+		h, j, stage := setupIn(t, dir())
 		before := tree(t, h.Dir)
 		if err := Begin(h, j); err != nil {
 			t.Fatal(err)
@@ -165,7 +203,8 @@ func TestRecoverFinishesAfterCommit(t *testing.T) {
 		t.Errorf("the phase record for revert is missing: %v", err)
 	}
 	got := tree(t, h.Dir)
-	if got["a"] != "-rw-r--r--:new a" || got["c/d/e.txt"] != "-rw-r--r--:new e" || got["f"] != "-rw-r--r--:resolved f" {
+	rw := written(0o644)
+	if got["a"] != rw+":new a" || got["c/d/e.txt"] != rw+":new e" || got["f"] != rw+":resolved f" {
 		t.Errorf("unexpected result: %v", got)
 	}
 	if _, ok := got["b"]; ok {

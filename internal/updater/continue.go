@@ -23,6 +23,17 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 	if p == nil {
 		return nil, errors.New("nothing to continue: no conflicts are pending")
 	}
+	// Revert restores each path from the first phase of the run that moved
+	// it. Paths the update already moved keep that backup, so what this
+	// phase moves aside is needed only to roll it back, and goes at commit.
+	var upd txn.Journal
+	if err := home.ReadJSON(u.Home.Path(txn.PhaseFile(p.Run, txn.ActUpdate)), &upd); err != nil {
+		return nil, fmt.Errorf("the record of run %s cannot be read (%v): revert it with --revert, or restore PRODUCT_HOME from your own backup", p.Run, err)
+	}
+	inUpdate := make(map[string]bool, len(upd.Ops))
+	for _, op := range upd.Ops {
+		inUpdate[op.Path] = true
+	}
 	rep := &Report{Action: "continue", Product: u.Product, From: st.Level, To: p.Level, Updates: infos(p.Applied)}
 	j := &txn.Journal{Txn: p.Run + "-continue", Run: p.Run, Action: txn.ActContinue}
 	backup := func() string { return path.Join(txn.RunDir(p.Run), "continue", fmt.Sprint(len(j.Ops))) }
@@ -59,10 +70,18 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 			}
 		}
 	}
+	for _, op := range j.Ops {
+		if op.Had && inUpdate[op.Path] {
+			j.Cleanup = append(j.Cleanup, op.Backup)
+		}
+	}
 	if len(rep.Missing) > 0 {
 		rep.Files = nil
 		rep.Result = fmt.Sprintf("%d conflict(s) still lack their .final file: write them, then run --continue again", len(rep.Missing))
 		return rep, ErrConflicts
+	}
+	if problems := u.unchangeable(j.Ops); len(problems) > 0 {
+		return nil, &PreflightError{Action: "--continue", Problems: problems}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

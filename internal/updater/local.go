@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"inplace/internal/api"
 	"inplace/internal/fsx"
@@ -23,7 +24,8 @@ const kindOther = "other"
 func localEntry(h *home.Home, rel string) (*api.Entry, error) {
 	p := h.Path(rel)
 	fi, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// ENOTDIR: a file stands where a folder above rel should.
 		return nil, nil
 	}
 	if err != nil {

@@ -91,6 +91,9 @@ func (u *Updater) Revert(ctx context.Context) (*Report, error) {
 			}
 		}
 	}
+	if problems := u.unchangeable(j.Ops); len(problems) > 0 {
+		return nil, &PreflightError{Action: "--revert", Problems: problems}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dustin/go-humanize"
@@ -134,6 +136,17 @@ func (u *Updater) preflight(ops []txn.Op, stages []staged) error {
 		problems = append(problems, fmt.Sprintf("%s: %s free, the update needs %s (and keeps %s spare)",
 			u.Home.Dir, humanize.IBytes(free), humanize.IBytes(uint64(need)), humanize.IBytes(minFree)))
 	}
+	problems = append(problems, u.unchangeable(ops)...)
+	if len(problems) > 0 {
+		return &PreflightError{Action: "update", Problems: problems}
+	}
+	return nil
+}
+
+// unchangeable lists why paths that ops move cannot be moved: the file is
+// read-only or in use, or its folder cannot be written.
+func (u *Updater) unchangeable(ops []txn.Op) []string {
+	var problems []string
 	dirs := map[string]bool{u.Home.Path("updates"): true}
 	for _, op := range ops {
 		p := u.Home.Path(op.Path)
@@ -142,32 +155,39 @@ func (u *Updater) preflight(ops []txn.Op, stages []staged) error {
 				problems = append(problems, fmt.Sprintf("%s: %v", op.Path, err))
 			}
 		}
+		if op.KeepStage && !strings.HasPrefix(op.Stage, "updates/") {
+			// The customer's F.final, moved into place.
+			if err := fsx.Writable(u.Home.Path(op.Stage)); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", op.Stage, err))
+			}
+		}
 		d := filepath.Dir(p)
 		for !fsx.Exists(d) {
 			d = filepath.Dir(d)
 		}
 		dirs[d] = true
 	}
-	for d := range dirs {
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
 		if err := fsx.Writable(d); err != nil {
 			rel, _ := filepath.Rel(u.Home.Dir, d)
 			problems = append(problems, fmt.Sprintf("%s/: %v", filepath.ToSlash(rel), err))
 		}
 	}
-	if len(problems) > 0 {
-		return &PreflightError{Problems: problems}
-	}
-	return nil
+	return problems
 }
 
 // minFree is left free on the disk, for the journal, the state and the
 // product's own logs.
 const minFree = 16 << 20
 
-// PreflightError lists why an update cannot run; nothing was changed.
-type PreflightError struct{ Problems []string }
+// PreflightError lists why an update, --continue or --revert cannot run;
+// nothing was changed.
+type PreflightError struct {
+	Action   string
+	Problems []string
+}
 
 func (e *PreflightError) Error() string {
-	return "the update cannot run, nothing was changed:\n  " + strings.Join(e.Problems, "\n  ") +
+	return "the " + e.Action + " cannot run, nothing was changed:\n  " + strings.Join(e.Problems, "\n  ") +
 		"\nfix these (free space, permissions, read-only or locked files) and run again"
 }

@@ -66,6 +66,9 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
+	if problems := u.misplaced(steps); len(problems) > 0 {
+		return nil, &PreflightError{Action: "update", Problems: problems}
+	}
 	var conflicts []decided
 	for _, s := range steps {
 		switch s.Action {
@@ -238,6 +241,33 @@ type staged struct {
 	entry *api.Entry
 	data  []byte // the bytes, when known
 	known bool   // false: download the entry's blob
+}
+
+// misplaced lists the paths where something other than a file or link
+// stands where the update brings one (a folder, say), and the files that
+// stand where it needs a folder. The tool moves neither: the customer does.
+func (u *Updater) misplaced(steps []decided) []string {
+	var problems []string
+	for _, s := range steps {
+		if s.Action == plan.Keep || s.Action == plan.Same {
+			continue
+		}
+		if s.Local != nil && s.Local.Kind == kindOther {
+			problems = append(problems, fmt.Sprintf("%s: a folder (or other non-file) is where the update brings a file; move it out of the product folder", s.Path))
+			continue
+		}
+		for d := path.Dir(s.Path); d != "."; d = path.Dir(d) {
+			fi, err := os.Stat(u.Home.Path(d))
+			if err != nil {
+				continue // missing: the update creates it
+			}
+			if !fi.IsDir() {
+				problems = append(problems, fmt.Sprintf("%s: a file is where the update needs a folder (for %s); move it out of the product folder", d, s.Path))
+			}
+			break
+		}
+	}
+	return problems
 }
 
 // apply carries out the plan as one transaction.

@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"inplace/internal/testenv"
 )
 
 func TestRun(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the sample product holds a symbolic link")
-	}
+	testenv.SkipWithoutSymlinks(t) // the sample holds one
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if err := run([]string{"-out", dir, "-name", "globex-broker", "-version", "2.0.0"}, &stdout, &stderr); err != nil {
