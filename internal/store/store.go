@@ -33,7 +33,14 @@ var (
 	// ErrOutOfOrder: an update's timestamp is not after the newest update of
 	// its product.
 	ErrOutOfOrder = errors.New("timestamp not after the newest update")
+	// ErrChanged: the metadata changed since the caller read it; read it
+	// again and redo the change.
+	ErrChanged = errors.New("metadata changed meanwhile")
 )
+
+// TimestampFile is the one metadata file that is replaced in place; every
+// change of the metadata replaces it, so it versions the whole set.
+const TimestampFile = "timestamp.json"
 
 // Product is a product with a summary of what is stored for it.
 type Product struct {
@@ -157,6 +164,17 @@ type Store interface {
 	// that is in that channel (api.Update.InChannel), or of any published
 	// tool release.
 	BlobVisible(ctx context.Context, sum, product, channel string) (bool, error)
+
+	// Metadata returns the metadata file with this name (such as
+	// "timestamp.json" or "3.targets.json"), or ErrNotFound.
+	Metadata(ctx context.Context, name string) ([]byte, error)
+
+	// PutMetadata stores files (name -> content), all or nothing, if
+	// TimestampFile still holds prev (nil: it does not exist yet), and fails
+	// with ErrChanged otherwise: of several writers that read the same
+	// metadata, one wins. Files other than TimestampFile are written once:
+	// storing different content under a stored name fails with ErrExists.
+	PutMetadata(ctx context.Context, prev []byte, files map[string][]byte) error
 
 	// Close releases the store's resources.
 	Close() error

@@ -8,6 +8,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -629,4 +630,50 @@ func (s *Store) BlobVisible(ctx context.Context, sum, product, channel string) (
 		return false, fmt.Errorf("blob visibility: %w", err)
 	}
 	return n == 1, nil
+}
+
+// Metadata implements store.Store.
+func (s *Store) Metadata(ctx context.Context, name string) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRowContext(ctx, "SELECT data FROM metadata WHERE name = ?", name).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("metadata %s: %w", name, store.ErrNotFound)
+	}
+	return b, err
+}
+
+// PutMetadata implements store.Store.
+func (s *Store) PutMetadata(ctx context.Context, prev []byte, files map[string][]byte) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var cur []byte
+		err := tx.QueryRowContext(ctx, "SELECT data FROM metadata WHERE name = ?", store.TimestampFile).Scan(&cur)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if !bytes.Equal(cur, prev) || (cur == nil) != (prev == nil) {
+			return store.ErrChanged
+		}
+		for name, data := range files {
+			if name == store.TimestampFile {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO metadata (name, data) VALUES (?, ?) "+
+					"ON CONFLICT (name) DO UPDATE SET data = excluded.data", name, data); err != nil {
+					return err
+				}
+				continue
+			}
+			var old []byte
+			err := tx.QueryRowContext(ctx, "SELECT data FROM metadata WHERE name = ?", name).Scan(&old)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if _, err := tx.ExecContext(ctx, "INSERT INTO metadata (name, data) VALUES (?, ?)", name, data); err != nil {
+					return err
+				}
+			case err != nil:
+				return err
+			case !bytes.Equal(old, data):
+				return fmt.Errorf("metadata %s: %w with other content", name, store.ErrExists)
+			}
+		}
+		return nil
+	})
 }

@@ -37,6 +37,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Tokens", testTokens},
 		{"ToolReleases", testToolReleases},
 		{"BlobVisible", testBlobVisible},
+		{"Metadata", testMetadata},
+		{"ConcurrentMetadata", testConcurrentMetadata},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -494,5 +496,72 @@ func testBlobVisible(t *testing.T, s store.Store) {
 		if got != tt.want {
 			t.Errorf("BlobVisible(%.12s…, %s, %s) = %v, want %v", tt.sum, tt.product, tt.channel, got, tt.want)
 		}
+	}
+}
+
+func testMetadata(t *testing.T, s store.Store) {
+	if _, err := s.Metadata(ctx, store.TimestampFile); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Metadata of an empty store: err = %v, want ErrNotFound", err)
+	}
+	v1 := map[string][]byte{"1.root.json": []byte("root 1"), "1.targets.json": []byte("targets 1"), store.TimestampFile: []byte("ts 1")}
+	if err := s.PutMetadata(ctx, []byte("ts 0"), v1); !errors.Is(err, store.ErrChanged) {
+		t.Errorf("PutMetadata with a wrong prev on an empty store: err = %v, want ErrChanged", err)
+	}
+	if err := s.PutMetadata(ctx, nil, v1); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range v1 {
+		if got, err := s.Metadata(ctx, name); err != nil || string(got) != string(want) {
+			t.Errorf("Metadata(%s) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if err := s.PutMetadata(ctx, nil, map[string][]byte{store.TimestampFile: []byte("ts x")}); !errors.Is(err, store.ErrChanged) {
+		t.Errorf("PutMetadata(prev nil) over a stored timestamp: err = %v, want ErrChanged", err)
+	}
+	// A versioned file is written once; the same bytes again are fine.
+	bad := map[string][]byte{"1.targets.json": []byte("targets 1 forged"), "2.targets.json": []byte("targets 2"), store.TimestampFile: []byte("ts 2")}
+	if err := s.PutMetadata(ctx, []byte("ts 1"), bad); !errors.Is(err, store.ErrExists) {
+		t.Errorf("PutMetadata rewriting 1.targets.json: err = %v, want ErrExists", err)
+	}
+	if _, err := s.Metadata(ctx, "2.targets.json"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused PutMetadata stored part of its files: %v", err)
+	}
+	if got, _ := s.Metadata(ctx, store.TimestampFile); string(got) != "ts 1" {
+		t.Errorf("a refused PutMetadata changed the timestamp to %q", got)
+	}
+	v2 := map[string][]byte{"1.targets.json": []byte("targets 1"), "2.targets.json": []byte("targets 2"), store.TimestampFile: []byte("ts 2")}
+	if err := s.PutMetadata(ctx, []byte("ts 1"), v2); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Metadata(ctx, store.TimestampFile); string(got) != "ts 2" {
+		t.Errorf("timestamp = %q, want ts 2", got)
+	}
+}
+
+// testConcurrentMetadata: of writers that read the same timestamp, exactly
+// one stores its change.
+func testConcurrentMetadata(t *testing.T, s store.Store) {
+	if err := s.PutMetadata(ctx, nil, map[string][]byte{store.TimestampFile: []byte("ts 0")}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- s.PutMetadata(ctx, []byte("ts 0"), map[string][]byte{
+				fmt.Sprintf("%d.snapshot.json", i+1): []byte("snapshot"), store.TimestampFile: fmt.Appendf(nil, "ts by %d", i)})
+		}()
+	}
+	won := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrChanged):
+			t.Errorf("PutMetadata: %v, want nil or ErrChanged", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d writers won, want 1", won)
 	}
 }
