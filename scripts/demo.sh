@@ -56,6 +56,7 @@ step "3. The customer installs the product and customises it"
 home=$work/home
 cp -a "$work/sample/base" "$home"
 cp "$root/bin/update" "$home/bin/$tool"
+cp "$work/data/root.json" "$home/updates/root.json" # the root of trust ships with the product
 go run ./tools/mksample -customise "$home"
 echo "customised repository/conf/deployment.toml ([database.apim_db]) and"
 echo "repository/components/plugins/acme-auth-core_7.3.12.jar, added repository/conf/customer-notes.txt"

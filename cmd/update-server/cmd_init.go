@@ -17,10 +17,15 @@ import (
 func newInitCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
-		Short: "Create the data folder: database and blob folder",
-		Long: `Create the data folder (--data) with its SQLite database (inplace.db) and its
-folder of file contents (blobs/). Running it on an existing data folder
-changes nothing but upgrades the database schema if this program is newer.`,
+		Short: "Create the data folder: database, blob folder, signing keys",
+		Long: `Create the data folder (--data) with its SQLite database (inplace.db), its
+folder of file contents (blobs/), the four signing keys in keys/ (root,
+targets, snapshot, timestamp; keys already there are used) and version 1 of
+the signed metadata. It writes root.json: ship it in every product as
+PRODUCT_HOME/updates/root.json, the root of trust of the update tool.
+Move keys/root.key and keys/targets.key offline afterwards (see
+docs/security.md). Running it on an existing data folder changes nothing but
+upgrades the database schema if this program is newer.`,
 		Example: `  update-server init
   update-server init --data /srv/updates`,
 		Args: cobra.NoArgs,
@@ -52,7 +57,7 @@ func runInit(ctx context.Context, g *globalOptions, args []string) error {
 	if _, err := dir.New(filepath.Join(folder, blobsFolder)); err != nil {
 		return err
 	}
-	if err := initSigningKeys(folder); err != nil {
+	if err := initSigningKeys(ctx, folder, st); err != nil {
 		return err
 	}
 
@@ -61,13 +66,5 @@ func runInit(ctx context.Context, g *globalOptions, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(g.stdout, "initialized data folder %s (schema version %d)\n", folder, v)
-	return nil
-}
-
-// initSigningKeys is the seam for the signing keys of DESIGN.md §7: a later
-// issue creates them here, in DATA/keys/ (keysFolder), when missing, and
-// serve loads them. For now there is nothing to create.
-func initSigningKeys(folder string) error {
-	_ = filepath.Join(folder, keysFolder)
 	return nil
 }

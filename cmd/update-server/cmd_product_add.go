@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"inplace/internal/store"
 )
 
 type productAddOptions struct {
@@ -44,8 +46,18 @@ func runProductAdd(ctx context.Context, g *globalOptions, opts productAddOptions
 		return err
 	}
 	defer d.Close()
+	keys, err := publishKeys(g)
+	if err != nil {
+		return err
+	}
 	p, err := d.publisher().AddProduct(ctx, opts.Name, opts.Version, args[0])
 	if err != nil {
+		return err
+	}
+	if err := d.recordAdmin(ctx, store.AuditProductAdd, p.Key, fmt.Sprintf("%d file(s) from %s", p.Files, args[0])); err != nil {
+		return err
+	}
+	if err := sign(ctx, d, keys); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "added product %s with %d files\n", p.Key, p.Files)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"inplace/internal/fsx"
+	"inplace/internal/repo"
 	"inplace/internal/server"
 )
 
@@ -24,6 +25,12 @@ type serveOptions struct {
 	TLSKey   string
 	DB       string
 	Blobs    string
+
+	TimestampExpiry time.Duration
+	SnapshotExpiry  time.Duration
+
+	RefreshTTL       time.Duration
+	TrustProxyHeader bool
 }
 
 // shutdownTimeout bounds how long serve waits for requests in flight after
@@ -41,7 +48,14 @@ finish the requests in flight and exit 0.
 --addr-file writes the address actually listened on (host:port) to a file
 once the server accepts connections, which lets scripts use --addr :0.
 One log line per request goes to stderr; tokens and passwords are never
-logged.`,
+logged.
+
+A login gets an access token (--token-ttl, default 15m) and a refresh token
+(--refresh-ttl, default 30 days) that the tool exchanges, once, for new ones.
+Failed logins are limited per username (10 a minute) and per client address
+(50 a minute, an IPv6 address by its /64); behind a reverse proxy, give
+--trust-proxy-header so that the address comes from X-Forwarded-For. Logins,
+refreshes and downloads go to the audit log ("update-server audit list").`,
 		Example: `  update-server serve --data /srv/updates --addr :8080
   update-server serve --addr 127.0.0.1:0 --addr-file /tmp/update-server.addr
   update-server serve --addr :8443 --tls-cert cert.pem --tls-key key.pem`,
@@ -53,9 +67,14 @@ logged.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Addr, "addr", ":8080", "the `address` to listen on (host:port)")
 	f.StringVar(&opts.AddrFile, "addr-file", "", "write the address listened on to this `file`")
-	f.DurationVar(&opts.TokenTTL, "token-ttl", server.DefaultTokenTTL, "how long a login token stays valid")
+	f.DurationVar(&opts.TokenTTL, "token-ttl", server.DefaultTokenTTL, "how long an access token stays valid (the tool renews it with its refresh token)")
+	f.DurationVar(&opts.RefreshTTL, "refresh-ttl", server.DefaultRefreshTTL, "how long a refresh token stays valid: a session unused this long needs the password again")
+	f.BoolVar(&opts.TrustProxyHeader, "trust-proxy-header", false, "take the client address (rate limits, audit log) from X-Forwarded-For; only behind a reverse proxy that sets it")
 	f.StringVar(&opts.TLSCert, "tls-cert", "", "serve HTTPS with this certificate `file` (PEM)")
 	f.StringVar(&opts.TLSKey, "tls-key", "", "the private key `file` (PEM) of --tls-cert")
+	f.DurationVar(&opts.TimestampExpiry, "timestamp-expiry", repo.DefaultExpiry.Timestamp,
+		"how long a signed timestamp stays valid; serve re-signs it when half is left, so a client never waits on metadata older than this")
+	f.DurationVar(&opts.SnapshotExpiry, "snapshot-expiry", repo.DefaultExpiry.Snapshot, "how long a signed snapshot stays valid; re-signed when half is left")
 	f.StringVar(&opts.DB, "db", "", "metadata database `URL` (not supported yet: the SQLite database of the data folder is used)")
 	f.StringVar(&opts.Blobs, "blobs", "", "blob store `URL` (not supported yet: the blob folder of the data folder is used)")
 	return cmd
@@ -74,6 +93,9 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	if opts.TokenTTL <= 0 {
 		return fmt.Errorf("--token-ttl %v: must be positive", opts.TokenTTL)
 	}
+	if opts.RefreshTTL <= 0 {
+		return fmt.Errorf("--refresh-ttl %v: must be positive", opts.RefreshTTL)
+	}
 	var tlsConfig *tls.Config
 	if opts.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(opts.TLSCert, opts.TLSKey)
@@ -88,8 +110,26 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	}
 	defer d.Close()
 
+	if opts.TimestampExpiry < 2*time.Second || opts.SnapshotExpiry < opts.TimestampExpiry {
+		return fmt.Errorf("--timestamp-expiry %v, --snapshot-expiry %v: the timestamp needs at least 2s, the snapshot at least as long", opts.TimestampExpiry, opts.SnapshotExpiry)
+	}
+	snapshot, timestamp, err := onlineKeys(g.Data)
+	if err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(g.stderr, nil))
-	h, err := server.New(server.Options{Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger})
+	r := &repo.Repo{Store: d.store, Expiry: repo.Expiry{Timestamp: opts.TimestampExpiry, Snapshot: opts.SnapshotExpiry}}
+	if _, err := r.Refresh(ctx, snapshot, timestamp); err != nil {
+		return fmt.Errorf("re-sign the metadata: %w", err)
+	}
+	rctx, stopRefresh := context.WithCancel(ctx)
+	defer stopRefresh()
+	go refreshMetadata(rctx, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), func(err error) {
+		logger.Warn("re-sign the metadata", "err", err)
+	})
+
+	h, err := server.New(server.Options{Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
+		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader})
 	if err != nil {
 		return err
 	}

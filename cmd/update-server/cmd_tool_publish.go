@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"inplace/internal/publish"
+	"inplace/internal/store"
 )
 
 type toolPublishOptions struct {
@@ -47,8 +48,19 @@ func runToolPublish(ctx context.Context, g *globalOptions, opts toolPublishOptio
 		return err
 	}
 	defer d.Close()
+	keys, err := publishKeys(g)
+	if err != nil {
+		return err
+	}
 	rel, err := d.publisher().PublishTool(ctx, opts.Version, opts.OS, opts.Arch, args[0])
 	if err != nil {
+		return err
+	}
+	if err := d.recordAdmin(ctx, store.AuditToolPublish, "",
+		fmt.Sprintf("version %s for %s/%s, sha256 %s", rel.Version, rel.OS, rel.Arch, rel.SHA256)); err != nil {
+		return err
+	}
+	if err := sign(ctx, d, keys); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "published update tool %s for %s/%s: sha256 %s, %d bytes\n", rel.Version, rel.OS, rel.Arch, rel.SHA256, rel.Size)

@@ -9,6 +9,7 @@ import (
 
 	"inplace/internal/api"
 	"inplace/internal/publish"
+	"inplace/internal/store"
 )
 
 type updatePublishOptions struct {
@@ -97,6 +98,10 @@ func runUpdatePublish(ctx context.Context, g *globalOptions, opts updatePublishO
 		return err
 	}
 	defer d.Close()
+	keys, err := publishKeys(g)
+	if err != nil {
+		return err
+	}
 	u, err := d.publisher().PublishUpdate(ctx, publish.UpdateOptions{
 		Product:      opts.Product,
 		Source:       args[0],
@@ -108,6 +113,13 @@ func runUpdatePublish(ctx context.Context, g *globalOptions, opts updatePublishO
 		BugFixes:     fixes,
 	})
 	if err != nil {
+		return err
+	}
+	if err := d.recordAdmin(ctx, store.AuditUpdatePublish, u.Product, fmt.Sprintf("update %d, timestamp %d, channel %s, %d change(s) from %s",
+		u.Number, u.Timestamp, u.Channel(), len(u.Files), args[0])); err != nil {
+		return err
+	}
+	if err := sign(ctx, d, keys); err != nil {
 		return err
 	}
 	added, removed := 0, 0

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"inplace/internal/store"
 )
 
 type userAddOptions struct {
@@ -68,6 +70,10 @@ func runUserAdd(ctx context.Context, g *globalOptions, opts userAddOptions, args
 	}
 	defer d.Close()
 	if err := d.publisher().AddUser(ctx, opts.Username, password, opts.Product, opts.Channel); err != nil {
+		return err
+	}
+	if err := d.recordAdmin(ctx, store.AuditUserAdd, opts.Product,
+		fmt.Sprintf("user %s, channel %s", opts.Username, opts.Channel)); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "added user %s: product %s, channel %s\n", opts.Username, opts.Product, opts.Channel)

@@ -19,8 +19,8 @@ import (
 const (
 	dbFileName  = "inplace.db"
 	blobsFolder = "blobs"
-	// keysFolder will hold the signing keys (DESIGN.md §7); a later issue
-	// creates them in runInit.
+	// keysFolder holds the signing keys: root and targets until the
+	// operator moves them offline, snapshot and timestamp for serve.
 	keysFolder = "keys"
 )
 

@@ -30,10 +30,11 @@ func buildVersion() string { return buildversion.Of(version) }
 
 // globalOptions are shared by every command.
 type globalOptions struct {
-	Data   string // the data folder
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	Data       string // the data folder
+	TargetsKey string // the targets key file; "" means DATA/keys/targets.key
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
 }
 
 func newRootCommand(g *globalOptions) *cobra.Command {
@@ -61,6 +62,7 @@ Exit status: 0 on success, 1 on any error (the message is on stderr).`,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.PersistentFlags().StringVar(&g.Data, "data", "./update-data", "the data `folder` (database and blobs)")
+	root.PersistentFlags().StringVar(&g.TargetsKey, "targets-key", "", "the targets key `file` publishing signs with (default DATA/keys/targets.key)")
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
@@ -71,6 +73,8 @@ Exit status: 0 on success, 1 on any error (the message is on stderr).`,
 		newUpdateCommand(g),
 		newUserCommand(g),
 		newToolCommand(g),
+		newAuditCommand(g),
+		newKeysCommand(g),
 	)
 	return root
 }

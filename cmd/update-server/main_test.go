@@ -191,8 +191,9 @@ func TestEndToEnd(t *testing.T) {
 	if out != "published update 2 of wso2am-4.2.0: timestamp 2000, channel security, 2 files added or changed, 0 removed\n" {
 		t.Errorf("distribution publish printed %q", out)
 	}
-	if got := countBlobs(t, data); got != blobs+2 {
-		t.Errorf("%d blobs after the distribution update, want %d", got, blobs+2)
+	// Two new contents and the update's signed descriptor.
+	if got := countBlobs(t, data); got != blobs+3 {
+		t.Errorf("%d blobs after the distribution update, want %d", got, blobs+3)
 	}
 	out = ok(t, "", "update", "list", d, "--product", "wso2am-4.2.0")
 	for _, want := range []string{"NUMBER", "1       1000       full", "2       2000       security  2      4.2.1"} {

@@ -87,13 +87,15 @@ func (s *testServer) addUser(t *testing.T, user, password, product, channel stri
 }
 
 // installHome copies a distribution into a new PRODUCT_HOME with the tool
-// (release 1.0.0) in its bin folder.
-func installHome(t *testing.T, dist string) string {
+// (release 1.0.0) in its bin folder and the server's root of trust in
+// updates/root.json, as a vendor ships them.
+func (s *testServer) installHome(t *testing.T, dist string) string {
 	t.Helper()
 	h := filepath.Join(t.TempDir(), "home")
 	if err := copyTree(dist, h); err != nil {
 		t.Fatal(err)
 	}
+	s.trust(t, h)
 	b, err := os.ReadFile(bin("update"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,11 +112,27 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch strings.ToUpper(k) {
-		case "UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL",
+		case "UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL", "UPDATE_CA_FILE", "UPDATE_ALLOW_HTTP",
 			"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY":
 			continue
 		}
 		env = append(env, kv)
 	}
 	return env
+}
+
+// trust puts the server's root of trust into the home h, as a vendor ships
+// it in the product.
+func (s *testServer) trust(t *testing.T, h string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.data, "root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(h, "updates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h, "updates", "root.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

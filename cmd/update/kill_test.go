@@ -54,6 +54,7 @@ func TestKillAtEveryStep(t *testing.T) {
 	if err := copyTree(base, old); err != nil {
 		t.Fatal(err)
 	}
+	srv.trust(t, old)
 	customiseBig(t, old)
 	run(old, "", "-d") // log in once: the snapshot keeps the session
 	pending := filepath.Join(root, "pending")

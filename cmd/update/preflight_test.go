@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -35,7 +36,7 @@ func TestPreflight(t *testing.T) {
 	run := func(h string) (string, int) { return runAs(h, nil) }
 
 	t.Run("immutable file", func(t *testing.T) {
-		h := installHome(t, l.Base)
+		h := srv.installHome(t, l.Base)
 		jar := filepath.Join(h, "repository/components/plugins/acme-auth-core_7.3.12.jar")
 		if out, err := exec.Command("chattr", "+i", jar).CombinedOutput(); err != nil {
 			t.Skipf("chattr +i does not work here: %v %s", err, out)
@@ -77,7 +78,7 @@ func TestPreflight(t *testing.T) {
 	}
 
 	t.Run("folder where a file goes", func(t *testing.T) {
-		h := installHome(t, l.Base)
+		h := srv.installHome(t, l.Base)
 		p := filepath.Join(h, "bin", "server.sh")
 		if err := os.Remove(p); err != nil {
 			t.Fatal(err)
@@ -89,7 +90,7 @@ func TestPreflight(t *testing.T) {
 	})
 
 	t.Run("file where a folder goes", func(t *testing.T) {
-		h := installHome(t, l.Base)
+		h := srv.installHome(t, l.Base)
 		p := filepath.Join(h, "repository/components/plugins")
 		if err := os.RemoveAll(p); err != nil {
 			t.Fatal(err)
@@ -101,7 +102,7 @@ func TestPreflight(t *testing.T) {
 	})
 
 	t.Run("read-only file", func(t *testing.T) {
-		h := installHome(t, l.Base)
+		h := srv.installHome(t, l.Base)
 		jar := filepath.Join(h, "repository/components/plugins/acme-auth-core_7.3.12.jar")
 		nobody := ownedBy(t, h, 65534)
 		if err := os.Chmod(jar, 0o444); err != nil {
@@ -111,7 +112,7 @@ func TestPreflight(t *testing.T) {
 	})
 
 	t.Run("folder not writable", func(t *testing.T) {
-		h := installHome(t, l.Base)
+		h := srv.installHome(t, l.Base)
 		nobody := ownedBy(t, h, 65534)
 		dir := filepath.Join(h, "repository/components/plugins")
 		if err := os.Chmod(dir, 0o555); err != nil {
@@ -121,7 +122,7 @@ func TestPreflight(t *testing.T) {
 	})
 
 	t.Run("revert with an immutable file", func(t *testing.T) {
-		h := installHome(t, l.Base)
+		h := srv.installHome(t, l.Base)
 		if out, code := run(h); code != 0 {
 			t.Fatalf("update: exit %d\n%s", code, out)
 		}
@@ -143,8 +144,20 @@ func TestPreflight(t *testing.T) {
 	})
 
 	t.Run("no room", func(t *testing.T) {
+		// Room for the product and the tool, and 8 MiB: less than the
+		// update needs with the 16 MiB it keeps spare.
+		size := int64(8 << 20)
+		filepath.WalkDir(l.Base, func(p string, d fs.DirEntry, err error) error {
+			if fi, err := d.Info(); err == nil && fi.Mode().IsRegular() {
+				size += (fi.Size() + 4095) &^ 4095
+			}
+			return nil
+		})
+		if fi, err := os.Stat(bin("update")); err == nil {
+			size += fi.Size()
+		}
 		dir := t.TempDir()
-		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=17m", "tmpfs", dir).CombinedOutput(); err != nil {
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dk", size>>10+1), "tmpfs", dir).CombinedOutput(); err != nil {
 			t.Skipf("cannot mount a small tmpfs here: %v %s", err, out)
 		}
 		defer exec.Command("umount", dir).Run()
@@ -152,6 +165,7 @@ func TestPreflight(t *testing.T) {
 		if err := copyTree(l.Base, h); err != nil {
 			t.Fatal(err)
 		}
+		srv.trust(t, h)
 		b, _ := os.ReadFile(bin("update"))
 		os.WriteFile(filepath.Join(h, "bin", toolName()), b, 0o755)
 		before := treeString(t, h)

@@ -25,7 +25,7 @@ func TestPromptsOnATerminal(t *testing.T) {
 	srv := startServer(t)
 	l := srv.publishSample(t)
 	srv.addUser(t, "alice", "s3cret-pass", l.Product, "full")
-	h := installHome(t, l.Base)
+	h := srv.installHome(t, l.Base)
 
 	cmd := exec.Command(filepath.Join(h, "bin", toolName()))
 	cmd.Env = append(cleanEnv(), "UPDATE_SERVER="+srv.url)
@@ -40,22 +40,7 @@ func TestPromptsOnATerminal(t *testing.T) {
 	term.waitFor(t, "Username: ")
 	tty.WriteString("alice\n")
 	term.waitFor(t, "Password: ")
-	// Type the password only once the tool has turned echo off, as a
-	// person would after seeing the prompt.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tio.Lflag&unix.ECHO == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the tool never turned echo off for the password")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitNoEcho(t, tty)
 	tty.WriteString("s3cret-pass\n")
 	term.waitFor(t, "Channel (full or security) [full]: ")
 	tty.WriteString("\n")
@@ -92,6 +77,26 @@ func TestPromptsOnATerminal(t *testing.T) {
 	}
 	if bytes.Contains(b, []byte("Username")) || !bytes.Contains(b, []byte("up to date")) {
 		t.Errorf("second run:\n%s", b)
+	}
+}
+
+// waitNoEcho waits until the tool has turned echo off on its terminal, as a
+// person would wait for the password prompt before typing.
+func waitNoEcho(t *testing.T, tty *os.File) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tool never turned echo off for the password")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -52,11 +52,13 @@ func TestThroughAnAuthenticatingProxy(t *testing.T) {
 	startBackground(t, filepath.Join(dir, "proxy.log"), tinyproxy, "-d", "-c", conf)
 	waitListening(t, hostCli+":8888")
 
-	h := installHome(t, l.Base)
+	h := srv.installHome(t, l.Base)
 	before := treeString(t, h)
 	tool := func(proxy string) (string, int) {
 		cmd := exec.Command("ip", "netns", "exec", cliNS, filepath.Join(h, "bin", toolName()), "--non-interactive", "-c", "full")
-		cmd.Env = append(cleanEnv(), "UPDATE_SERVER="+serverURL, "UPDATE_USERNAME=alice", "UPDATE_PASSWORD=s3cret-pass")
+		// Plain http:// beyond this machine needs --allow-http; the test's
+		// network namespaces are private.
+		cmd.Env = append(cleanEnv(), "UPDATE_SERVER="+serverURL, "UPDATE_USERNAME=alice", "UPDATE_PASSWORD=s3cret-pass", "UPDATE_ALLOW_HTTP=1")
 		if proxy != "" {
 			cmd.Env = append(cmd.Env, "http_proxy="+proxy)
 		}

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"inplace/internal/client"
 	"inplace/internal/home"
 	"inplace/internal/txn"
 	"inplace/internal/updater"
@@ -35,6 +37,8 @@ type options struct {
 	version        bool
 	timeout        time.Duration
 	keepRuns       int
+	caFile         string // --ca-file, or UPDATE_CA_FILE
+	allowHTTP      bool   // --allow-http, or UPDATE_ALLOW_HTTP
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -43,6 +47,7 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux -t 1700000000000     update only up to that level
   ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
   ./update_linux --revert             undo the last update (again: the one before it)
+  ./update_linux --ca-file ca.pem     trust the private certificate authority of your update server
   UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
 
 Exit codes:
@@ -87,16 +92,39 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVarP(&o.username, "username", "u", "", "username of your subscription (or UPDATE_USERNAME)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input (or set UPDATE_PASSWORD)")
 	f.StringVarP(&o.channel, "channel", "c", "", "channel: full or security (or UPDATE_CHANNEL); remembered")
-	f.StringVar(&o.server, "server", "", "update server URL (or UPDATE_SERVER); remembered")
+	f.StringVar(&o.server, "server", "", "update server URL, https:// (http:// only to this machine, see --allow-http) (or UPDATE_SERVER); remembered")
 	f.StringVar(&o.home, "home", "", "PRODUCT_HOME (default: the parent of the folder holding this tool)")
 	f.BoolVar(&o.nonInteractive, "non-interactive", false, "never prompt; missing input is an error")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON on standard output")
 	f.BoolVar(&o.version, "version", false, "print the tool's version")
 	f.IntVar(&o.keepRuns, "keep-runs", -1, "keep backups for only the last N runs that --revert can undo (0: all); remembered")
 	f.DurationVar(&o.timeout, "timeout", time.Hour, "give up a run that takes longer (downloads resume on the next run)")
+	f.StringVar(&o.caFile, "ca-file", "", "also trust the certificate authority in this PEM `file` for the update server's certificate, besides the system's (or UPDATE_CA_FILE)")
+	f.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// server beyond this machine: anyone on the way could read your password and change downloads; only on a network you trust (or UPDATE_ALLOW_HTTP=1)")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
 	return cmd
+}
+
+// fromEnv fills the connection flags not given from the environment:
+// UPDATE_CA_FILE and UPDATE_ALLOW_HTTP.
+func (o *options) fromEnv() error {
+	if o.caFile == "" {
+		o.caFile = os.Getenv("UPDATE_CA_FILE")
+	}
+	if v := os.Getenv("UPDATE_ALLOW_HTTP"); v != "" && !o.allowHTTP {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("UPDATE_ALLOW_HTTP=%q: use 1 to allow plain http://, or 0", v)
+		}
+		o.allowHTTP = b
+	}
+	return nil
+}
+
+// clientOptions are the connection flags, for client.NewWith.
+func (o *options) clientOptions() client.Options {
+	return client.Options{CAFile: o.caFile, AllowHTTP: o.allowHTTP}
 }
 
 // homeDir finds PRODUCT_HOME: --home, or the parent of the binary's folder.
@@ -115,6 +143,9 @@ func homeDir(o *options) (string, error) {
 }
 
 func runTool(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.Writer) error {
+	if err := o.fromEnv(); err != nil {
+		return err
+	}
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout,
@@ -206,7 +237,11 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	u.Src, u.Channel = sess.client, sess.channel
+	src, err := trustedSource(ctx, h, sess)
+	if err != nil {
+		return err
+	}
+	u.Src, u.Channel = src, sess.channel
 	if o.details {
 		d, err := u.Details(ctx, o.timestamp)
 		return print(d, sessionError(h, err))

@@ -2,12 +2,20 @@ package main
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,7 +98,7 @@ func TestScripts(t *testing.T) {
 			e.Values[serverKey{}] = &serverProc{}
 			// The scripts run without a terminal unless they ask for one.
 			for _, k := range []string{"UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL",
-				"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"} {
+				"UPDATE_CA_FILE", "UPDATE_ALLOW_HTTP", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"} {
 				e.Setenv(k, "")
 			}
 			return nil
@@ -124,8 +132,11 @@ func toolName() string {
 	return name + exe()
 }
 
-// serve [-ttl D]: initialise a data folder in $WORK/data and start
-// update-server on a loopback port; sets SERVER. `serve stop` stops it.
+// serve [-tls] [SERVER FLAGS]: initialise a data folder in $WORK/data and
+// start update-server on a loopback port; sets SERVER. With -tls it serves
+// HTTPS with a certificate for 127.0.0.1 and localhost from a certificate
+// authority of its own, made in $WORK/tls, and sets CA to that authority's
+// certificate (PEM). `serve stop` stops it.
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! serve")
@@ -133,6 +144,14 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 1 && args[0] == "stop" {
 		ts.Value(serverKey{}).(*serverProc).stop()
 		return
+	}
+	scheme := "http://"
+	if len(args) > 0 && args[0] == "-tls" {
+		ca, cert, key, err := makeTLS(ts.MkAbs("tls"))
+		ts.Check(err)
+		ts.Setenv("CA", ca)
+		args = append([]string{"--tls-cert", cert, "--tls-key", key}, args[1:]...)
+		scheme = "https://"
 	}
 	data := ts.MkAbs("data")
 	if _, err := os.Stat(data); errors.Is(err, fs.ErrNotExist) {
@@ -158,7 +177,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	for {
 		b, err := os.ReadFile(addrFile)
 		if err == nil && len(strings.TrimSpace(string(b))) > 0 {
-			ts.Setenv("SERVER", "http://"+strings.TrimSpace(string(b)))
+			ts.Setenv("SERVER", scheme+strings.TrimSpace(string(b)))
 			ts.Setenv("SERVER_ADDR", strings.TrimSpace(string(b)))
 			return
 		}
@@ -172,6 +191,58 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("update-server did not write %s in time", addrFile)
 		}
 	}
+}
+
+// makeTLS makes, in dir, a certificate authority (ca.pem) and a server
+// certificate it signed for 127.0.0.1, ::1, localhost and the extra
+// addresses (server.pem, server-key.pem).
+func makeTLS(dir string, extra ...net.IP) (ca, cert, key string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", "", err
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", "", err
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "inplace test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return "", "", "", err
+	}
+	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", "", err
+	}
+	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "update-server"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: append([]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, extra...),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return "", "", "", err
+	}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
+	if err != nil {
+		return "", "", "", err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(srvKey)
+	if err != nil {
+		return "", "", "", err
+	}
+	ca, cert, key = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
+	for file, block := range map[string]*pem.Block{
+		ca:   {Type: "CERTIFICATE", Bytes: caDER},
+		cert: {Type: "CERTIFICATE", Bytes: srvDER},
+		key:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
+	} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			return "", "", "", err
+		}
+	}
+	return ca, cert, key, nil
 }
 
 type serverKey struct{}
@@ -216,8 +287,10 @@ func cmdSample(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("TOML", sample.DeploymentToml)
 }
 
-// install SRC HOME [TOOL]: copy a distribution into a new PRODUCT_HOME and
-// put the tool (default: release 1.0.0) into HOME/bin.
+// install SRC HOME [TOOL]: copy a distribution into a new PRODUCT_HOME, put
+// the tool (default: release 1.0.0) into HOME/bin and, once `serve` made
+// the data folder, its root of trust into HOME/updates/root.json, as a
+// vendor ships them.
 func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 || len(args) > 3 {
 		ts.Fatalf("usage: install SRC HOME [TOOL]")
@@ -232,6 +305,10 @@ func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Check(os.MkdirAll(filepath.Join(dst, "bin"), 0o755))
 	ts.Check(os.WriteFile(filepath.Join(dst, "bin", toolName()), b, 0o755))
+	if root, err := os.ReadFile(ts.MkAbs("data/root.json")); err == nil {
+		ts.Check(os.MkdirAll(filepath.Join(dst, "updates"), 0o755))
+		ts.Check(os.WriteFile(filepath.Join(dst, "updates", "root.json"), root, 0o644))
+	}
 }
 
 func copyTree(src, dst string) error {

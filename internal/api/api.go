@@ -72,22 +72,35 @@ func (u Update) InChannel(c string) bool {
 	return c == ChannelFull || u.Security
 }
 
-// TokenRequest is the body of POST /v1/token.
+// TokenRequest is the body of POST /v1/token, one of two grants:
+//
+//   - a login: Username, Password, Product and Channel;
+//   - a refresh: RefreshToken alone, from an earlier TokenResponse. The
+//     answer keeps the product and channel of the login, and the refresh
+//     token sent is used up: each refresh token works once, and presenting
+//     one that was used already revokes every token of its login (a copy
+//     of it is in someone else's hands). A refresh is therefore never
+//     retried blindly.
 type TokenRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Product  string `json:"product"` // the product the tool wants to update
-	Channel  string `json:"channel"` // the channel asked for
+	Username     string `json:"username"`
+	Password     string `json:"password"`
+	Product      string `json:"product"` // the product the tool wants to update
+	Channel      string `json:"channel"` // the channel asked for
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
-// TokenResponse answers a successful POST /v1/token. The token is sent back
-// as "Authorization: Bearer <token>" and is bound to the product and channel.
+// TokenResponse answers a successful POST /v1/token. The token (a
+// short-lived access token) is sent back as "Authorization: Bearer <token>"
+// and is bound to the product and channel; the refresh token buys the next
+// TokenResponse once, without the password, until RefreshExpiresAt.
 type TokenResponse struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Username  string    `json:"username"`
-	Product   string    `json:"product"`
-	Channel   string    `json:"channel"`
+	Token            string    `json:"token"`
+	ExpiresAt        time.Time `json:"expires_at"`
+	Username         string    `json:"username"`
+	Product          string    `json:"product"`
+	Channel          string    `json:"channel"`
+	RefreshToken     string    `json:"refresh_token,omitempty"`
+	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
 }
 
 // UpdateList answers GET /v1/products/{product}/updates?after=L&upto=T: the
@@ -137,21 +150,33 @@ func ValidChannel(c string) bool { return c == ChannelFull || c == ChannelSecuri
 var ErrBadPath = errors.New("bad path")
 
 // CleanPath checks that p is a relative, slash-separated path that stays
-// inside its root, and returns it cleaned. It refuses absolute paths, "..",
-// backslashes, drive letters, NUL and empty paths.
+// inside its root and names the same file on every system the tool runs
+// on, and returns it cleaned. It refuses empty and absolute paths (UNC
+// paths //server/share too), "..", backslashes, colons (drive letters,
+// alternate data streams), NUL, control and invisible characters, the
+// characters Windows forbids (<>"|?*), and elements Windows would take for
+// another file or a device: a name ending in a dot or a space, CON, PRN,
+// AUX, NUL, COM0-9, LPT0-9 (with or without an extension) and short names
+// such as PROGRA~1.
 func CleanPath(p string) (string, error) {
 	if p == "" {
 		return "", fmt.Errorf("%w: empty", ErrBadPath)
 	}
-	if strings.ContainsAny(p, "\\\x00") || strings.Contains(p, ":") {
-		return "", fmt.Errorf("%w %q: backslash, colon or NUL", ErrBadPath, p)
-	}
 	if strings.HasPrefix(p, "/") {
 		return "", fmt.Errorf("%w %q: absolute", ErrBadPath, p)
 	}
+	if err := checkChars(p); err != nil {
+		return "", fmt.Errorf("%w %q: %v", ErrBadPath, p, err)
+	}
 	for _, part := range strings.Split(p, "/") {
-		if part == ".." {
+		switch part {
+		case "", ".":
+		case "..":
 			return "", fmt.Errorf("%w %q: contains ..", ErrBadPath, p)
+		default:
+			if err := checkName(part); err != nil {
+				return "", fmt.Errorf("%w %q: %v", ErrBadPath, p, err)
+			}
 		}
 	}
 	c := path.Clean(p)
@@ -163,31 +188,64 @@ func CleanPath(p string) (string, error) {
 
 // ToolPath reports whether a path belongs to the tool rather than to the
 // product: the updates/ folder and the tool's own binaries in bin/. Such
-// paths are never part of a level.
+// paths are never part of a level. Case does not count: on Windows and
+// macOS "Updates/state.json" is the tool's state.
 func ToolPath(p string) bool {
-	if p == "updates" || strings.HasPrefix(p, "updates/") {
+	first, _, _ := strings.Cut(p, "/")
+	if strings.EqualFold(first, "updates") {
 		return true
 	}
-	switch p {
-	case "bin/update_linux", "bin/update_darwin", "bin/update_windows.exe",
-		"bin/update_linux_arm64", "bin/update_darwin_arm64", "bin/update_windows_arm64.exe":
-		return true
+	for _, t := range toolBinaries {
+		if strings.EqualFold(p, t) {
+			return true
+		}
 	}
 	return false
 }
 
+// toolBinaries are the paths of the tool's binaries in PRODUCT_HOME.
+var toolBinaries = []string{"bin/update_linux", "bin/update_darwin", "bin/update_windows.exe",
+	"bin/update_linux_arm64", "bin/update_darwin_arm64", "bin/update_windows_arm64.exe"}
+
 // CheckLinkTarget checks that a symbolic link at path p (clean, relative)
-// with this target stays inside the root: relative, portable, and not
-// climbing above the root once resolved from the link's folder.
+// with this target stays inside the root: relative, portable (as
+// CleanPath's elements), and not climbing above the root once resolved from
+// the link's folder. A ".." may only lead the target ("../../lib/x"): after
+// a folder name, which may itself be a link, the system resolves ".." from
+// wherever that link points, so "up/../.." with up -> .. climbs out although
+// it looks like it stays in. The check assumes that the folders holding p
+// are real folders: publish refuses a path inside a link.
 func CheckLinkTarget(p, target string) error {
-	switch {
-	case target == "":
+	if target == "" {
 		return fmt.Errorf("symbolic link %s has an empty target", p)
-	case strings.HasPrefix(target, "/") || strings.ContainsAny(target, "\\:\x00"):
-		return fmt.Errorf("symbolic link %s -> %s: absolute or not a portable target", p, target)
 	}
-	resolved := path.Join(path.Dir(p), target)
-	if resolved == ".." || strings.HasPrefix(resolved, "../") {
+	if err := checkChars(target); err != nil {
+		return fmt.Errorf("symbolic link %s -> %q: not a portable target: %v", p, target, err)
+	}
+	if strings.HasPrefix(target, "/") {
+		return fmt.Errorf("symbolic link %s -> %s: absolute target: make it relative to the link's folder", p, target)
+	}
+	depth := 0
+	if d := path.Dir(p); d != "." {
+		depth = strings.Count(d, "/") + 1
+	}
+	up, down := 0, false
+	for _, part := range strings.Split(target, "/") {
+		switch part {
+		case "", ".":
+		case "..":
+			if down {
+				return fmt.Errorf("symbolic link %s -> %s: .. after a folder name cannot be checked to stay inside the product (the folder may be a link): write the target with its .. first", p, target)
+			}
+			up++
+		default:
+			if err := checkName(part); err != nil {
+				return fmt.Errorf("symbolic link %s -> %s: not a portable target: %v", p, target, err)
+			}
+			down = true
+		}
+	}
+	if up > depth {
 		return fmt.Errorf("symbolic link %s -> %s points outside the product", p, target)
 	}
 	return nil

@@ -1,7 +1,11 @@
-// Package client talks to update-server's /v1 API: it logs in, lists
-// updates, asks for pristine entries, fetches tool releases and downloads
-// blobs, verifying each blob's hash and length before handing it over. It
-// honours http_proxy, https_proxy and no_proxy (with user:password@). It
+// Package client talks to update-server's /v1 API: it logs in and renews
+// its access token with a refresh token, lists updates, asks for pristine
+// entries, fetches tool releases and downloads blobs, verifying each blob's
+// hash and length before handing it over. It honours http_proxy,
+// https_proxy and no_proxy (with user:password@). It verifies the server's
+// certificate (the system's roots, plus a private authority when given),
+// refuses plain HTTP beyond this machine unless allowed, never reads more
+// than an answer may hold, and cuts exchanges that stall or trickle. It
 // never writes to a PRODUCT_HOME.
 package client
 
@@ -19,6 +23,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"inplace/internal/api"
@@ -40,21 +45,59 @@ func (e *Error) Error() string {
 
 // Client is a connection to one update server.
 type Client struct {
-	base  *url.URL
-	http  *http.Client
+	base *url.URL
+	http *http.Client
+
+	// Token is the access token sent with every request but the login.
+	// Set it before the first request; afterwards only Renew changes it.
 	Token string
+
+	// Renew, when set, is called when the server refuses Token (401): it
+	// returns a new access token, typically from Refresh, and the refused
+	// request is sent once more with it. Calls are one at a time, a token
+	// refused by several requests at once is renewed once, and after
+	// Renew fails it is not called again.
+	Renew func(ctx context.Context) (string, error)
+
+	mu       sync.Mutex // guards Token once requests run
+	renewMu  sync.Mutex // one renewal at a time; guards renewErr
+	renewErr error
+
+	// StallTimeout cuts an exchange that brings no answer, or less than
+	// 1 KiB a second of it, for this long (StallError); 0 means
+	// DefaultStallTimeout. Set it before the first request.
+	StallTimeout time.Duration
+
+	caFile string // Options.CAFile, for advice when verification fails
 }
 
-// New returns a client for the server at rawURL (http or https).
-func New(rawURL string) (*Client, error) {
+// New returns a client for the server at rawURL with the default Options:
+// https, or plain http to this machine only.
+func New(rawURL string) (*Client, error) { return NewWith(rawURL, Options{}) }
+
+// NewWith returns a client for the server at rawURL: https, verifying the
+// server's certificate against the system's roots and o.CAFile's; plain
+// http only to this machine unless o.AllowHTTP. Refusals come before any
+// connection.
+func NewWith(rawURL string, o Options) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(rawURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("bad server address %q: want http://host:port or https://host", rawURL)
+		return nil, fmt.Errorf("bad server address %q: want https://host[:port] (or http://localhost:port)", rawURL)
+	}
+	if err := checkScheme(u, o.AllowHTTP); err != nil {
+		return nil, err
+	}
+	tlsConfig, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyFromEnvironment
 	tr.ResponseHeaderTimeout = 60 * time.Second
-	return &Client{base: u, http: &http.Client{Transport: tr}}, nil
+	tr.TLSClientConfig = tlsConfig
+	c := &Client{base: u, caFile: o.CAFile}
+	c.http = &http.Client{Transport: &renewing{c: c, next: &guard{c: c, next: tr}}}
+	return c, nil
 }
 
 // URL is the server's address.
@@ -140,9 +183,7 @@ func (c *Client) Blob(ctx context.Context, sha string, size int64, w io.Writer, 
 		return c.statusError(resp)
 	}
 	h := sha256.New()
-	// Read one byte past the expected size to notice a longer body.
-	r := io.LimitReader(resp.Body, size+1)
-	n, err := io.Copy(io.MultiWriter(w, h, progressWriter(progress)), r)
+	n, err := copyExactly(io.MultiWriter(w, h, progressWriter(progress)), resp, size)
 	if err != nil {
 		return fmt.Errorf("download %s: %w", short(sha), err)
 	}
@@ -200,8 +241,10 @@ func (c *Client) request(ctx context.Context, method, p string, body any, auth b
 		req.Header.Set("Idempotency-Key", newKey())
 	}
 	req.Header.Set("Accept", "application/json")
-	if auth && c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
+	if auth {
+		if token := c.token(); token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 	}
 	return req, nil
 }
@@ -216,8 +259,9 @@ func newKey() string {
 	return hex.EncodeToString(b)
 }
 
-// maxMetadata bounds a metadata answer, so a hostile server cannot fill memory.
-const maxMetadata = 256 << 20
+// maxMetadata bounds a metadata answer, so a hostile server cannot fill
+// memory (a variable, so that tests can lower it).
+var maxMetadata int64 = 256 << 20
 
 func (c *Client) do(ctx context.Context, method, p string, body, out any, auth bool) error {
 	var resp *http.Response
@@ -230,8 +274,8 @@ func (c *Client) do(ctx context.Context, method, p string, body, out any, auth b
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil || attempt == len(retryDelays) {
-			return c.netError(err)
+		if err := c.netError(err); ctx.Err() != nil || attempt == len(retryDelays) || !retryable(err) {
+			return err
 		}
 		select {
 		case <-time.After(retryDelays[attempt]):
@@ -243,9 +287,20 @@ func (c *Client) do(ctx context.Context, method, p string, body, out any, auth b
 	if resp.StatusCode != http.StatusOK {
 		return c.statusError(resp)
 	}
-	dec := json.NewDecoder(io.LimitReader(resp.Body, maxMetadata))
-	if err := dec.Decode(out); err != nil {
-		return fmt.Errorf("update server at %s sent a bad answer to %s: %v", c.base.Host, strings.SplitN(p, "?", 2)[0], err)
+	what := strings.SplitN(p, "?", 2)[0]
+	if resp.ContentLength > maxMetadata {
+		return fmt.Errorf("update server at %s announced %d bytes in answer to %s, more than the %d an answer may hold: refusing it (a broken server or proxy, or an attack)",
+			c.base.Host, resp.ContentLength, what, maxMetadata)
+	}
+	lr := &io.LimitedReader{R: resp.Body, N: maxMetadata + 1}
+	if err := json.NewDecoder(lr).Decode(out); err != nil {
+		switch {
+		case lr.N <= 0:
+			return fmt.Errorf("update server at %s sent more than %d bytes in answer to %s: refusing it (a broken server or proxy, or an attack)", c.base.Host, maxMetadata, what)
+		case isStall(err):
+			return c.netError(err)
+		}
+		return fmt.Errorf("update server at %s sent a bad answer to %s: %v", c.base.Host, what, err)
 	}
 	return nil
 }
@@ -277,6 +332,17 @@ func (c *Client) statusError(resp *http.Response) error {
 func (c *Client) netError(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	var re *renewError
+	if errors.As(err, &re) {
+		return re.err
+	}
+	if e := c.certError(err); e != nil {
+		return e
+	}
+	var stalled *StallError
+	if errors.As(err, &stalled) {
+		return &netErr{stalled}
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "Proxy Authentication Required") {

@@ -30,6 +30,8 @@ func TestBlobVerifies(t *testing.T) {
 			io.WriteString(w, "sho")
 		case "/v1/blobs/" + sum("long"):
 			io.WriteString(w, strings.Repeat("long", 1000))
+		case "/v1/blobs/" + sum("announced"):
+			io.WriteString(w, "long!")
 		default:
 			io.WriteString(w, "other bytes, same length!")
 		}
@@ -50,7 +52,8 @@ func TestBlobVerifies(t *testing.T) {
 		msg  string
 	}{
 		"short":     {sum("short"), 5, "got 3 bytes, want 5"},
-		"long":      {sum("long"), 4, "got 5 bytes, want 4"},
+		"long":      {sum("long"), 4, "the server sent more than the blob holds (more than 4 bytes)"},
+		"announced": {sum("announced"), 4, "the server sent more than the blob holds (5 bytes announced for 4)"},
 		"different": {sum("x"), int64(len("other bytes, same length!")), "does not match its hash"},
 	} {
 		err := c.Blob(ctx, tc.sha, tc.size, io.Discard, nil)

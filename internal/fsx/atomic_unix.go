@@ -44,3 +44,5 @@ func Private(name string) error {
 	}
 	return nil
 }
+
+func privateDir(dir string) error { return os.Chmod(dir, 0o700) }

@@ -60,9 +60,15 @@ func writeFile(name string, data []byte, perm os.FileMode, private bool) error {
 	return os.Rename(tmp, name)
 }
 
+func privateDir(dir string) error {
+	return setOwnerOnly(dir, windows.SUB_CONTAINERS_AND_OBJECTS_INHERIT)
+}
+
 // ownerOnly gives name a protected access list with one entry: full
 // control for the user this process runs as.
-func ownerOnly(name string) error {
+func ownerOnly(name string) error { return setOwnerOnly(name, windows.NO_INHERITANCE) }
+
+func setOwnerOnly(name string, inherit uint32) error {
 	u, err := windows.GetCurrentProcessToken().GetTokenUser()
 	if err != nil {
 		return err
@@ -70,7 +76,7 @@ func ownerOnly(name string) error {
 	acl, err := windows.ACLFromEntries([]windows.EXPLICIT_ACCESS{{
 		AccessPermissions: windows.GENERIC_ALL,
 		AccessMode:        windows.GRANT_ACCESS,
-		Inheritance:       windows.NO_INHERITANCE,
+		Inheritance:       inherit,
 		Trustee: windows.TRUSTEE{
 			TrusteeForm:  windows.TRUSTEE_IS_SID,
 			TrusteeType:  windows.TRUSTEE_IS_USER,

@@ -71,3 +71,13 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// MkdirPrivate creates dir (and its parents) and makes dir usable by its
+// owner only: mode 0700, or on Windows an access list naming the owner,
+// inherited by what is created inside.
+func MkdirPrivate(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return privateDir(dir)
+}

@@ -118,15 +118,6 @@ type State struct {
 	Txn     string        `json:"txn,omitempty"`    // the last committed transaction
 }
 
-// AppliedNumbers returns the numbers of the applied updates.
-func (s *State) AppliedNumbers() []int {
-	n := make([]int, len(s.Applied))
-	for i, u := range s.Applied {
-		n[i] = u.Number
-	}
-	return n
-}
-
 // LoadState reads updates/state.json; a home never updated is at level 0.
 func (h *Home) LoadState() (*State, error) {
 	product, err := h.Product()
@@ -168,14 +159,18 @@ func (h *Home) Rules() (rules.Rules, error) {
 	return rules.Parse(f, h.Path(RulesFile))
 }
 
-// Session is a login kept between runs: a token, never the password.
+// Session is a login kept between runs: tokens, never the password. The
+// access token (Token) is short-lived; the refresh token buys a new pair
+// of tokens once, without the password.
 type Session struct {
-	Server    string `json:"server"`
-	Username  string `json:"username"`
-	Product   string `json:"product"`
-	Channel   string `json:"channel"`
-	Token     string `json:"token"`
-	ExpiresAt int64  `json:"expires_at"` // unix seconds
+	Server           string `json:"server"`
+	Username         string `json:"username"`
+	Product          string `json:"product"`
+	Channel          string `json:"channel"`
+	Token            string `json:"token"`
+	ExpiresAt        int64  `json:"expires_at"` // unix seconds
+	RefreshToken     string `json:"refresh_token,omitempty"`
+	RefreshExpiresAt int64  `json:"refresh_expires_at,omitempty"` // unix seconds
 }
 
 // LoadSession returns the saved session, or nil when there is none or it

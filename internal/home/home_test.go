@@ -55,14 +55,15 @@ func TestStateRoundTripAndDamage(t *testing.T) {
 func TestSessionIsOwnerOnly(t *testing.T) {
 	testenv.SkipUnderWine(t, "derives access lists from Unix modes and drops the ones programs set")
 	h := newHome(t)
-	if err := h.SaveSession(&Session{Token: "t", Server: "http://x"}); err != nil {
+	saved := &Session{Token: "t", Server: "http://x", ExpiresAt: 100, RefreshToken: "r", RefreshExpiresAt: 200}
+	if err := h.SaveSession(saved); err != nil {
 		t.Fatal(err)
 	}
 	if err := fsx.Private(h.Path(SessionFile)); err != nil {
 		t.Fatalf("session file: %v", err)
 	}
-	if s := h.LoadSession(); s == nil || s.Token != "t" {
-		t.Fatalf("LoadSession = %+v", s)
+	if s := h.LoadSession(); s == nil || *s != *saved {
+		t.Fatalf("LoadSession = %+v, want %+v with the refresh token", s, saved)
 	}
 }
 

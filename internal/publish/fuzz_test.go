@@ -48,6 +48,8 @@ func FuzzReadZip(f *testing.F) {
 	f.Add(zipBytes(f, "", map[string]string{"update.yaml": "description: x\n", "files/a/b": "b", "files/a/l": "->b"}))
 	f.Add(zipBytes(f, "", map[string]string{"a": "->../../x"}))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Add(lyingZip(f, rawEntry{"a", make([]byte, 1000), 10}))
+	f.Add(lyingZip(f, rawEntry{"lib/A", []byte("A"), 1}, rawEntry{"lib/a", []byte("a"), 1}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		nodes, err := readZip(bytes.NewReader(b), int64(len(b)))
 		if err != nil {

@@ -232,6 +232,9 @@ func (p *Publisher) PublishUpdate(ctx context.Context, o UpdateOptions) (api.Upd
 	if err != nil {
 		return api.Update{}, err
 	}
+	if err := checkCaseChanges(level, u.Files); err != nil {
+		return api.Update{}, err
+	}
 	if len(u.Files) == 0 {
 		if o.Distribution {
 			return api.Update{}, fmt.Errorf("distribution %s is identical to the newest level of %s: %w", o.Source, prod.Key, errEmpty)

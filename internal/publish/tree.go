@@ -15,11 +15,23 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dustin/go-humanize"
+
 	"inplace/internal/api"
 )
 
 // maxLinkTarget bounds the target of a symbolic link read from a zip.
 const maxLinkTarget = 4096
+
+// Bounds of a zip file, checked on what its central directory declares
+// before anything is read or stored: a distribution or update beyond them
+// is a mistake or an attack (a zip bomb). Variables so that tests can lower
+// them.
+var (
+	maxZipEntries         = 1 << 20  // files, links and folders
+	maxZipEntrySize int64 = 16 << 30 // uncompressed bytes of one entry
+	maxZipTotal     int64 = 64 << 30 // uncompressed bytes of all entries
+)
 
 // A node is one file or symbolic link of a tree being read (folders are not
 // nodes: they exist only as parents of their content).
@@ -93,7 +105,7 @@ func readFolder(root string) ([]node, error) {
 		}
 		p, err := api.CleanPath(filepath.ToSlash(rel))
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: rename it", err)
 		}
 		switch t := d.Type(); {
 		case t.IsDir():
@@ -131,6 +143,9 @@ func readZip(r io.ReaderAt, size int64) ([]node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("corrupt or not a zip file: %w", err)
 	}
+	if err := checkZipSizes(zr.File); err != nil {
+		return nil, err
+	}
 	type zipNode struct {
 		node
 		dir bool
@@ -139,14 +154,14 @@ func readZip(r io.ReaderAt, size int64) ([]node, error) {
 	for _, f := range zr.File {
 		p, err := api.CleanPath(f.Name)
 		if err != nil {
-			return nil, fmt.Errorf("zip entry: %w", err)
+			return nil, fmt.Errorf("zip entry: %w: rename it in the archive", err)
 		}
 		mode := f.Mode()
 		switch {
 		case mode.IsDir() || strings.HasSuffix(f.Name, "/"):
 			all = append(all, zipNode{node: node{path: p}, dir: true})
 		case mode.IsRegular():
-			all = append(all, zipNode{node: node{path: p, kind: api.KindFile, mode: fileMode(mode), open: f.Open}})
+			all = append(all, zipNode{node: node{path: p, kind: api.KindFile, mode: fileMode(mode), open: openZipEntry(f, p)}})
 		case mode&fs.ModeSymlink != 0:
 			target, err := readLinkTarget(f)
 			if err != nil {
@@ -182,6 +197,58 @@ func readZip(r io.ReaderAt, size int64) ([]node, error) {
 	return nodes, checkNodes(nodes)
 }
 
+// checkZipSizes refuses a zip with more entries, or larger ones, than
+// maxZipEntries, maxZipEntrySize and maxZipTotal allow, by what its central
+// directory declares.
+func checkZipSizes(files []*zip.File) error {
+	if len(files) > maxZipEntries {
+		return fmt.Errorf("the zip holds %d entries, more than the %d a distribution or update may hold: check that it is the right file", len(files), maxZipEntries)
+	}
+	var total uint64
+	for _, f := range files {
+		if f.UncompressedSize64 > uint64(maxZipEntrySize) {
+			return fmt.Errorf("zip entry %q declares %d bytes, more than the %s one file may hold: check the archive (a zip bomb?)",
+				f.Name, f.UncompressedSize64, humanize.IBytes(uint64(maxZipEntrySize)))
+		}
+		total += f.UncompressedSize64
+		if total > uint64(maxZipTotal) {
+			return fmt.Errorf("the zip's entries declare more than %s in all, the most a distribution or update may hold: check the archive (a zip bomb?)",
+				humanize.IBytes(uint64(maxZipTotal)))
+		}
+	}
+	return nil
+}
+
+// openZipEntry opens a zip file entry for reading. archive/zip refuses
+// content longer than the entry declares (zip.ErrFormat) and a wrong
+// checksum; this says so in words.
+func openZipEntry(f *zip.File, p string) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("zip entry %s: %w", p, err)
+		}
+		return &zipEntryReader{ReadCloser: rc, path: p, declared: f.UncompressedSize64}, nil
+	}
+}
+
+type zipEntryReader struct {
+	io.ReadCloser
+	path     string
+	declared uint64
+}
+
+func (r *zipEntryReader) Read(b []byte) (int, error) {
+	n, err := r.ReadCloser.Read(b)
+	switch {
+	case errors.Is(err, zip.ErrFormat):
+		err = fmt.Errorf("zip entry %s expands beyond the %d bytes its header declares: the archive is damaged or made to mislead; make it again", r.path, r.declared)
+	case errors.Is(err, zip.ErrChecksum):
+		err = fmt.Errorf("zip entry %s: %w: the archive is damaged; make it again", r.path, err)
+	}
+	return n, err
+}
+
 func readLinkTarget(f *zip.File) (string, error) {
 	if f.UncompressedSize64 > maxLinkTarget {
 		return "", fmt.Errorf("symbolic link target longer than %d bytes", maxLinkTarget)
@@ -210,22 +277,61 @@ func fileMode(m fs.FileMode) uint32 {
 	return 0o644
 }
 
-// checkNodes refuses duplicate paths, a path that is both a file (or link)
-// and a folder, and symbolic links that are absolute or leave the root.
+// checkNodes refuses duplicate paths, paths that differ only by case, a
+// path that is both a file (or link) and a folder, and symbolic links that
+// are absolute or leave the root.
 func checkNodes(nodes []node) error {
 	seen := make(map[string]bool, len(nodes))
+	paths := make([]string, 0, len(nodes))
 	for _, n := range nodes {
 		if seen[n.path] {
 			return fmt.Errorf("%s appears twice", n.path)
 		}
 		seen[n.path] = true
+		paths = append(paths, n.path)
 		if n.kind == api.KindSymlink {
 			if err := api.CheckLinkTarget(n.path, n.target); err != nil {
 				return err
 			}
 		}
 	}
+	if pairs := api.CaseCollisions(paths); len(pairs) > 0 {
+		return fmt.Errorf("%s and %s differ only by case: on Windows and macOS they are the same file; rename or remove one", pairs[0][0], pairs[0][1])
+	}
 	return checkFolders(seen)
+}
+
+// checkCaseChanges refuses changes that touch a path (or a folder) that
+// differs only by case from another path of the level or of the changes:
+// on Windows and macOS the update would overwrite or remove the other
+// one. Pairs the level held already, untouched, are left alone.
+func checkCaseChanges(level map[string]api.Entry, changes []api.Change) error {
+	paths := make([]string, 0, len(level)+len(changes))
+	for p := range level {
+		paths = append(paths, p)
+	}
+	touched := make(map[string]bool, len(changes))
+	for _, c := range changes {
+		paths = append(paths, c.Path)
+		for p := c.Path; p != "."; p = path.Dir(p) {
+			touched[p] = true
+		}
+	}
+	for _, pair := range api.CaseCollisions(paths) {
+		a, b := pair[0], pair[1]
+		switch {
+		case touched[a] && touched[b]:
+			return fmt.Errorf("the update touches both %s and %s, which differ only by case: on Windows and macOS they are the same file; "+
+				"to rename by case, remove the old name in one update and add the new one in a later update", a, b)
+		case touched[a] || touched[b]:
+			if touched[a] {
+				a, b = b, a
+			}
+			return fmt.Errorf("%s differs only by case from %s at the newest level: on Windows and macOS they are the same file; "+
+				"use the same spelling, or remove %s in an earlier update", b, a, a)
+		}
+	}
+	return nil
 }
 
 // checkFolders refuses a set of paths in which one path is a parent folder of

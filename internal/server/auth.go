@@ -38,21 +38,47 @@ func newToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// handleToken serves POST /v1/token. The checks run in a fixed order:
-// request, credentials, product, subscription, channel.
+// handleToken serves POST /v1/token: a login with username and password,
+// or a refresh with a refresh token (see api.TokenRequest). Failed logins
+// count against the username and the client's address, refused refreshes
+// against the address; each limit answers 429 once reached.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	addr := s.clientAddr(r)
+	if wait := s.addrLimiter.blocked(addrKey(addr), now); wait > 0 {
+		tooManyFailures(w, wait, "from your address "+addr)
+		return
+	}
 	req, status, err := parseTokenRequest(w, r)
 	if err != nil {
 		writeError(w, status, err.Error())
 		return
 	}
-	ctx := r.Context()
-	now := s.now()
+	if req.RefreshToken != "" {
+		s.refresh(w, r, req.RefreshToken, addr, now)
+		return
+	}
+	s.login(w, r, req, addr, now)
+}
 
+// tooManyFailures answers 429: wait, then try again.
+func tooManyFailures(w http.ResponseWriter, wait time.Duration, from string) {
+	secs := int(wait.Seconds() + 0.999)
+	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	writeError(w, http.StatusTooManyRequests,
+		fmt.Sprintf("too many failed logins %s; try again in %d seconds, with the right password", from, secs))
+}
+
+// login checks a username and password, then the product, subscription
+// and channel, in that order, and issues a new family of tokens.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, req api.TokenRequest, addr string, now time.Time) {
+	ctx := r.Context()
+	refuse := func(status int, msg string) {
+		s.audit(r, store.AuditEvent{Action: store.AuditLogin, Username: req.Username, Product: req.Product, Detail: msg})
+		writeError(w, status, msg)
+	}
 	if wait := s.limiter.blocked(req.Username, now); wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
-		writeError(w, http.StatusTooManyRequests,
-			fmt.Sprintf("too many failed logins for user %s; try again in %d seconds", req.Username, int(wait.Seconds()+0.999)))
+		tooManyFailures(w, wait, "for user "+req.Username)
 		return
 	}
 	user, err := s.store.User(ctx, req.Username)
@@ -65,64 +91,172 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil || hash == dummyHash {
 		s.limiter.fail(req.Username, now)
-		writeError(w, http.StatusUnauthorized, "invalid username or password")
+		s.addrLimiter.fail(addrKey(addr), now)
+		refuse(http.StatusUnauthorized, "invalid username or password")
 		return
 	}
 	s.limiter.reset(req.Username)
 
 	if _, err := s.store.Product(ctx, req.Product); errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("product %s is not known to this server", req.Product))
+		refuse(http.StatusNotFound, fmt.Sprintf("product %s is not known to this server", req.Product))
 		return
 	} else if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	var sub *store.Subscription
-	for i := range user.Subscriptions {
-		if user.Subscriptions[i].Product == req.Product {
-			sub = &user.Subscriptions[i]
-		}
-	}
-	if sub == nil {
-		writeError(w, http.StatusForbidden, fmt.Sprintf("user %s has no subscription for product %s", req.Username, req.Product))
+	if status, msg := entitlement(user, req.Product, req.Channel); status != 0 {
+		refuse(status, msg)
 		return
 	}
-	if !api.ValidChannel(req.Channel) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("channel %q is not known: use %s or %s", req.Channel, api.ChannelFull, api.ChannelSecurity))
-		return
-	}
-	if req.Channel == api.ChannelFull && sub.Channel != api.ChannelFull {
-		writeError(w, http.StatusForbidden, fmt.Sprintf("user %s is subscribed to the security channel; full updates are not available", req.Username))
-		return
-	}
-
-	token, err := newToken()
+	family, err := newToken()
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	t := store.Token{
-		Hash:     TokenHash(token),
-		Username: req.Username,
-		Product:  req.Product,
-		Channel:  req.Channel,
-		Created:  now.UTC(),
-		Expires:  now.Add(s.tokenTTL).UTC(),
-	}
-	if err := s.store.AddToken(ctx, t); err != nil {
+	resp, err := s.issue(ctx, user.Username, req.Product, req.Channel, family, "", now)
+	if err != nil {
 		s.internalError(w, r, err)
 		return
+	}
+	s.audit(r, store.AuditEvent{Action: store.AuditLogin, OK: true, Username: user.Username, Product: req.Product,
+		Detail: "channel " + req.Channel})
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// entitlement checks that user may receive product on channel. It returns
+// the status and message of a refusal, or 0.
+func entitlement(user store.User, product, channel string) (int, string) {
+	var sub *store.Subscription
+	for i := range user.Subscriptions {
+		if user.Subscriptions[i].Product == product {
+			sub = &user.Subscriptions[i]
+		}
+	}
+	if sub == nil {
+		return http.StatusForbidden, fmt.Sprintf("user %s has no subscription for product %s", user.Username, product)
+	}
+	if !api.ValidChannel(channel) {
+		return http.StatusBadRequest, fmt.Sprintf("channel %q is not known: use %s or %s", channel, api.ChannelFull, api.ChannelSecurity)
+	}
+	if channel == api.ChannelFull && sub.Channel != api.ChannelFull {
+		return http.StatusForbidden, fmt.Sprintf("user %s is subscribed to the security channel; full updates are not available", user.Username)
+	}
+	return 0, ""
+}
+
+// refresh exchanges a refresh token for new tokens of the same login. A
+// refresh token works once: one presented again after it was used is
+// taken for a stolen copy, and every token of its login is revoked.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request, token, addr string, now time.Time) {
+	ctx := r.Context()
+	hash := TokenHash(token)
+	old, err := s.store.RefreshToken(ctx, hash)
+	refuse := func(status int, msg, detail string) {
+		s.addrLimiter.fail(addrKey(addr), now)
+		s.audit(r, store.AuditEvent{Action: store.AuditRefresh, Username: old.Username, Product: old.Product, Detail: detail})
+		if status == http.StatusUnauthorized {
+			unauthorized(w, msg)
+		} else {
+			writeError(w, status, msg)
+		}
+	}
+	notValid := func() {
+		refuse(http.StatusUnauthorized, "the refresh token is not valid; log in again with your password", "unknown refresh token")
+	}
+	reused := func() {
+		detail := "refresh token used again: "
+		// Revoke even when the client hangs up.
+		if n, err := s.store.RevokeTokenFamily(context.WithoutCancel(ctx), old.Family); err != nil {
+			s.log.Error("cannot revoke the tokens of a login whose refresh token was used again",
+				"username", old.Username, "address", addr, "err", err)
+			detail += "revoking the tokens of the login failed"
+		} else {
+			s.log.Warn("a used refresh token was presented again: every token of its login is revoked",
+				"username", old.Username, "address", addr, "revoked", n)
+			detail += fmt.Sprintf("%d tokens of the login revoked", n)
+		}
+		refuse(http.StatusUnauthorized, "this refresh token was used already, so a copy of it may be in other hands: "+
+			"every session of this login is revoked; log in again with your password", detail)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		notValid()
+		return
+	case err != nil:
+		s.internalError(w, r, err)
+		return
+	case !old.Used.IsZero():
+		reused()
+		return
+	case !now.Before(old.Expires):
+		refuse(http.StatusUnauthorized, fmt.Sprintf("the refresh token expired at %s; log in again with your password",
+			old.Expires.Format(time.RFC3339)), "refresh token expired")
+		return
+	}
+	// The subscription may have changed since the login.
+	user, err := s.store.User(ctx, old.Username)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if status, msg := entitlement(user, old.Product, old.Channel); status != 0 {
+		refuse(status, msg, msg)
+		return
+	}
+	resp, err := s.issue(ctx, old.Username, old.Product, old.Channel, old.Family, hash, now)
+	switch {
+	case errors.Is(err, store.ErrUsed): // a concurrent refresh with the same token won
+		reused()
+		return
+	case errors.Is(err, store.ErrNotFound): // revoked meanwhile
+		notValid()
+		return
+	case err != nil:
+		s.internalError(w, r, err)
+		return
+	}
+	s.audit(r, store.AuditEvent{Action: store.AuditRefresh, OK: true, Username: old.Username, Product: old.Product,
+		Detail: "channel " + old.Channel})
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// issue stores a new access token and a new refresh token of family, for
+// username, product and channel, and returns them. With prev, the hash of
+// the refresh token they replace, prev is used up in the same transaction
+// (store.RotateRefreshToken and its errors).
+func (s *Server) issue(ctx context.Context, username, product, channel, family, prev string, now time.Time) (api.TokenResponse, error) {
+	access, err := newToken()
+	if err != nil {
+		return api.TokenResponse{}, err
+	}
+	refresh, err := newToken()
+	if err != nil {
+		return api.TokenResponse{}, err
+	}
+	at := store.Token{Hash: TokenHash(access), Username: username, Product: product, Channel: channel,
+		Family: family, Created: now.UTC(), Expires: now.Add(s.tokenTTL).UTC()}
+	rt := store.RefreshToken{Hash: TokenHash(refresh), Username: username, Product: product, Channel: channel,
+		Family: family, Created: now.UTC(), Expires: now.Add(s.refreshTTL).UTC()}
+	if prev != "" {
+		err = s.store.RotateRefreshToken(ctx, prev, now.UTC(), rt, at)
+	} else if err = s.store.AddToken(ctx, at); err == nil {
+		err = s.store.AddRefreshToken(ctx, rt)
+	}
+	if err != nil {
+		return api.TokenResponse{}, err
 	}
 	if _, err := s.store.DeleteExpiredTokens(ctx, now); err != nil {
 		s.log.Warn("delete expired tokens", "err", err)
 	}
-	writeJSON(w, http.StatusOK, api.TokenResponse{
-		Token:     token,
-		ExpiresAt: t.Expires.Truncate(time.Millisecond),
-		Username:  t.Username,
-		Product:   t.Product,
-		Channel:   t.Channel,
-	})
+	return api.TokenResponse{
+		Token:            access,
+		ExpiresAt:        at.Expires.Truncate(time.Millisecond),
+		Username:         username,
+		Product:          product,
+		Channel:          channel,
+		RefreshToken:     refresh,
+		RefreshExpiresAt: rt.Expires.Truncate(time.Millisecond),
+	}, nil
 }
 
 type tokenKey struct{}

@@ -13,15 +13,20 @@ func FuzzTokenRequest(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"username":"a"} {}`))
 	f.Add([]byte(`{"username":1}`))
+	f.Add([]byte(`{"refresh_token":"r"}`))
+	f.Add([]byte(`{"refresh_token":"r","username":"alice","password":"pw","product":"p","channel":"full"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var req api.TokenRequest
 		if err := decodeJSON(bytes.NewReader(b), &req); err != nil {
 			return
 		}
-		if checkTokenRequest(req) == nil {
-			if req.Username == "" || req.Password == "" || req.Product == "" || req.Channel == "" {
-				t.Fatalf("accepted a request with an empty field: %+v", req)
-			}
+		if checkTokenRequest(req) != nil {
+			return
+		}
+		login := req.Username != "" && req.Password != "" && req.Product != "" && req.Channel != ""
+		refresh := req.RefreshToken != "" && req.Username == "" && req.Password == "" && req.Product == "" && req.Channel == ""
+		if login == refresh {
+			t.Fatalf("accepted a request that is neither a whole login nor a bare refresh: %+v", req)
 		}
 	})
 }

@@ -151,6 +151,8 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
+		s.audit(r, store.AuditEvent{Action: store.AuditDownload, Username: t.Username, Product: t.Product,
+			Detail: sum + ": not visible to the token's product and channel"})
 		notFound()
 		return
 	}
@@ -170,7 +172,7 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+sum+`"`)
 	h.Set("Cache-Control", "private, max-age=31536000, immutable")
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", zeroTime, rc)
+	s.serveDownload(w, r, sum, rc)
 }
 
 // handleToolLatest serves GET /v1/tools/latest?os=O&arch=A.

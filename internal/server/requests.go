@@ -37,8 +37,15 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, v any) (int, 
 	return 0, nil
 }
 
-// checkTokenRequest refuses a token request with a missing field.
+// checkTokenRequest refuses a token request with a missing field, or a
+// refresh that carries more than its refresh token.
 func checkTokenRequest(req api.TokenRequest) error {
+	if req.RefreshToken != "" {
+		if req.Username != "" || req.Password != "" || req.Product != "" || req.Channel != "" {
+			return errors.New("a refresh request carries refresh_token alone: the product and channel stay those of the login")
+		}
+		return nil
+	}
 	var missing []string
 	for _, f := range []struct{ name, value string }{
 		{"username", req.Username}, {"password", req.Password},

@@ -16,9 +16,11 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultTokenTTL         = 24 * time.Hour
-	DefaultMaxLoginFailures = 10
-	DefaultLoginWindow      = time.Minute
+	DefaultTokenTTL           = 15 * time.Minute
+	DefaultRefreshTTL         = 30 * 24 * time.Hour
+	DefaultMaxLoginFailures   = 10
+	DefaultMaxAddressFailures = 50
+	DefaultLoginWindow        = time.Minute
 )
 
 // Limits on request bodies.
@@ -32,15 +34,29 @@ type Options struct {
 	Store store.Store
 	Blobs blob.Store
 
-	// TokenTTL is how long an issued token stays valid; 0 means
+	// TokenTTL is how long an issued access token stays valid; 0 means
 	// DefaultTokenTTL.
 	TokenTTL time.Duration
 
+	// RefreshTTL is how long an issued refresh token stays valid; each
+	// refresh issues a new one. 0 means DefaultRefreshTTL.
+	RefreshTTL time.Duration
+
 	// MaxLoginFailures failed logins of one username within LoginWindow
 	// make further attempts for that username answer 429 until the window
-	// passes; 0 means the defaults.
-	MaxLoginFailures int
-	LoginWindow      time.Duration
+	// passes; MaxAddressFailures failed logins or refreshes from one client
+	// address (an IPv6 address counts by its /64) do the same for that
+	// address. 0 means the defaults.
+	MaxLoginFailures   int
+	MaxAddressFailures int
+	LoginWindow        time.Duration
+
+	// TrustProxyHeader takes the client address from the last entry of
+	// X-Forwarded-For, as a reverse proxy in front of the server sets it,
+	// rather than from the connection. Set it only when clients can reach
+	// the server through that proxy alone: otherwise they choose their
+	// own address.
+	TrustProxyHeader bool
 
 	// Logger receives one line per request; nil means slog.Default().
 	Logger *slog.Logger
@@ -58,6 +74,11 @@ type Server struct {
 	now      func() time.Time
 	limiter  *limiter
 	handler  http.Handler
+	targets  targetCache
+
+	refreshTTL  time.Duration
+	addrLimiter *limiter
+	trustProxy  bool
 }
 
 // New returns the API handler.
@@ -78,6 +99,13 @@ func New(o Options) (*Server, error) {
 	if s.tokenTTL < 0 {
 		return nil, fmt.Errorf("server: token lifetime %v must be positive", s.tokenTTL)
 	}
+	s.refreshTTL, s.trustProxy = o.RefreshTTL, o.TrustProxyHeader
+	if s.refreshTTL == 0 {
+		s.refreshTTL = DefaultRefreshTTL
+	}
+	if s.refreshTTL < 0 {
+		return nil, fmt.Errorf("server: refresh token lifetime %v must be positive", s.refreshTTL)
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -92,6 +120,11 @@ func New(o Options) (*Server, error) {
 		window = DefaultLoginWindow
 	}
 	s.limiter = newLimiter(maxFailures, window)
+	maxAddrFailures := o.MaxAddressFailures
+	if maxAddrFailures == 0 {
+		maxAddrFailures = DefaultMaxAddressFailures
+	}
+	s.addrLimiter = newLimiter(maxAddrFailures, window)
 
 	mux := http.NewServeMux()
 	route := func(method, pattern string, h http.HandlerFunc) {
@@ -112,6 +145,8 @@ func New(o Options) (*Server, error) {
 	route(http.MethodPost, "/v1/products/{product}/pristine", s.auth(s.handlePristine))
 	route(http.MethodGet, "/v1/blobs/{sha256}", s.auth(s.handleBlob))
 	route(http.MethodGet, "/v1/tools/latest", s.auth(s.handleToolLatest))
+	route(http.MethodGet, "/v1/metadata/{name}", s.handleMetadata)
+	route(http.MethodGet, "/v1/targets/{path...}", s.auth(s.handleTarget))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
 	})

@@ -59,6 +59,8 @@ type fixture struct {
 	srv   *httptest.Server
 	clock *clock
 	logs  *syncBuffer
+	store *sqlite.Store
+	db    string // the database file
 }
 
 type syncBuffer struct {
@@ -106,7 +108,8 @@ func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	root := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(root, "inplace.db"))
+	db := filepath.Join(root, "inplace.db")
+	st, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +168,7 @@ func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &fixture{t: t, srv: srv, clock: clk, logs: logs}
+	return &fixture{t: t, srv: srv, clock: clk, logs: logs, store: st, db: db}
 }
 
 // do sends a request and returns the status, the body and the response.

@@ -1,7 +1,7 @@
 // Package store defines the metadata store of update-server: products and
 // their base distributions, the updates of each product with their changes,
-// users and their subscriptions, login tokens and releases of the update
-// tool. File contents are not here: they live in a blob.Store, named by the
+// users and their subscriptions, login tokens, releases of the update tool
+// and the audit log. File contents are not here: they live in a blob.Store, named by the
 // hashes this store records.
 //
 // The store keeps what it is given and enforces the few invariants that need
@@ -36,6 +36,8 @@ var (
 	// ErrChanged: the metadata changed since the caller read it; read it
 	// again and redo the change.
 	ErrChanged = errors.New("metadata changed meanwhile")
+	// ErrUsed: the refresh token was exchanged already.
+	ErrUsed = errors.New("already used")
 )
 
 // TimestampFile is the one metadata file that is replaced in place; every
@@ -76,14 +78,61 @@ type Subscription struct {
 	Channel string // api.ChannelFull or api.ChannelSecurity
 }
 
-// Token is an issued login token. Only the hash of the token is stored.
+// Token is an issued access token. Only the hash of the token is stored.
 type Token struct {
 	Hash     string // hex SHA-256 of the token as sent by the client
 	Username string
 	Product  string
 	Channel  string // the channel asked for at login
+	Family   string // the login it descends from (see RefreshToken); may be empty
 	Created  time.Time
 	Expires  time.Time
+}
+
+// RefreshToken is an issued refresh token: it buys a new access token and a
+// new refresh token, once. Only the hash of the token is stored.
+type RefreshToken struct {
+	Hash     string // hex SHA-256 of the token as sent by the client
+	Family   string // shared by every token descended from one login
+	Username string
+	Product  string
+	Channel  string
+	Created  time.Time
+	Expires  time.Time
+	Used     time.Time // when it was exchanged; zero while it was not
+}
+
+// Actions of the audit log.
+const (
+	AuditLogin         = "login"          // POST /v1/token with a password
+	AuditRefresh       = "refresh"        // POST /v1/token with a refresh token
+	AuditDownload      = "download"       // GET /v1/blobs/{sha256}
+	AuditProductAdd    = "product.add"    // update-server product add
+	AuditUpdatePublish = "update.publish" // update-server update publish
+	AuditUserAdd       = "user.add"       // update-server user add
+	AuditToolPublish   = "tool.publish"   // update-server tool publish
+)
+
+// AuditEvent is one entry of the audit log. It never holds a password or a
+// token.
+type AuditEvent struct {
+	ID       int64 // set by Audit, increasing in the order stored; ignored by AddAudit
+	Time     time.Time
+	Action   string // one of the Audit… constants
+	OK       bool   // false: the action was refused or failed
+	Username string // the customer's account, as given; for admin commands the operating-system user
+	Address  string // the client's IP address; for admin commands the host name
+	Product  string // the product concerned, if any
+	Detail   string // what else identifies the action: a blob hash, an update, a version, why it failed
+	Bytes    int64  // downloads: bytes sent
+}
+
+// AuditFilter selects audit events. Zero fields select everything.
+type AuditFilter struct {
+	Since    time.Time // only events at or after Since
+	Username string    // only events of this username
+	Action   string    // only events of this action
+	Limit    int       // only the newest Limit events; 0: no limit
 }
 
 // ToolRelease is a published binary of the update tool.
@@ -146,9 +195,37 @@ type Store interface {
 	// ErrNotFound. Deciding whether it is still valid is the caller's job.
 	Token(ctx context.Context, hash string) (Token, error)
 
-	// DeleteExpiredTokens deletes every token that expired at or before now
-	// and returns how many it deleted.
+	// DeleteExpiredTokens deletes every access and refresh token that
+	// expired at or before now and returns how many it deleted.
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
+
+	// AddRefreshToken stores an issued refresh token; t.Used is ignored. It
+	// fails with ErrExists when a refresh token with the same hash exists.
+	AddRefreshToken(ctx context.Context, t RefreshToken) error
+
+	// RefreshToken returns the refresh token with this hash, used, expired
+	// or not, or ErrNotFound. Deciding whether it may be used is the
+	// caller's job.
+	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+
+	// RotateRefreshToken marks the refresh token with this hash used at
+	// `at` and stores its successors, a refresh token and an access token,
+	// all or nothing. It fails with ErrNotFound when there is no such
+	// token and with ErrUsed when it was used already: of two concurrent
+	// rotations of one token, one fails.
+	RotateRefreshToken(ctx context.Context, hash string, at time.Time, next RefreshToken, access Token) error
+
+	// RevokeTokenFamily deletes every access and refresh token of the
+	// family and returns how many it deleted. An empty family deletes
+	// nothing.
+	RevokeTokenFamily(ctx context.Context, family string) (int, error)
+
+	// AddAudit appends an event to the audit log.
+	AddAudit(ctx context.Context, e AuditEvent) error
+
+	// Audit returns the events selected by f, oldest first (by Time, then
+	// in the order stored), each with its ID.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
 
 	// AddToolRelease stores a release of the update tool. It fails with
 	// ErrExists when a release with the same version, OS and arch exists.

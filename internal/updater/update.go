@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 	"time"
 
@@ -135,14 +136,18 @@ func checkUpdates(product string, after, upto int64, us []api.Update) error {
 			}
 		}
 	}
-	return nil
+	return api.CheckUpdateSet(us, caseInsensitive)
 }
+
+// caseInsensitive: this system takes names that differ only by case for
+// one file (tests set it).
+var caseInsensitive = api.CaseInsensitive(runtime.GOOS)
 
 // decide plans every path the updates touch, merging text files in memory.
 func (u *Updater) decide(ctx context.Context, st *home.State, updates []api.Update) ([]decided, error) {
 	target := plan.Target(updates)
 	paths := plan.Paths(target)
-	base, err := u.Src.Pristine(ctx, u.Product, st.AppliedNumbers(), paths)
+	base, err := u.Src.Pristine(ctx, u.Product, st.Applied, paths)
 	if err != nil {
 		return nil, err
 	}

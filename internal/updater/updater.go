@@ -23,7 +23,7 @@ type Source interface {
 	Updates(ctx context.Context, product string, after, upto int64) ([]api.Update, error)
 	// Pristine returns the vendor's entries of paths after the base
 	// distribution and the applied updates; nil means absent.
-	Pristine(ctx context.Context, product string, applied []int, paths []string) (map[string]*api.Entry, error)
+	Pristine(ctx context.Context, product string, applied []api.Update, paths []string) (map[string]*api.Entry, error)
 	// Blob writes the content named by sha to w, verified against sha and size.
 	Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error
 	// Fetch downloads the content named by sha into the file name, resuming

@@ -526,10 +526,7 @@ func (s *Store) AddToken(ctx context.Context, t store.Token) error {
 		if found {
 			return store.ErrExists
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO tokens
-			(hash, username, product, channel, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.Hash, t.Username, t.Product, t.Channel, ms(t.Created), ms(t.Expires))
-		return err
+		return insertToken(ctx, tx, t)
 	})
 	if err != nil {
 		return fmt.Errorf("add token: %w", err)
@@ -542,8 +539,8 @@ func (s *Store) Token(ctx context.Context, hash string) (store.Token, error) {
 	t := store.Token{Hash: hash}
 	var created, expires int64
 	err := s.db.QueryRowContext(ctx,
-		"SELECT username, product, channel, created_ms, expires_ms FROM tokens WHERE hash = ?", hash).
-		Scan(&t.Username, &t.Product, &t.Channel, &created, &expires)
+		"SELECT username, product, channel, family, created_ms, expires_ms FROM tokens WHERE hash = ?", hash).
+		Scan(&t.Username, &t.Product, &t.Channel, &t.Family, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, fmt.Errorf("token: %w", store.ErrNotFound)
 	}
@@ -556,15 +553,11 @@ func (s *Store) Token(ctx context.Context, hash string) (store.Token, error) {
 
 // DeleteExpiredTokens implements store.Store.
 func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, "DELETE FROM tokens WHERE expires_ms <= ?", ms(now))
+	n, err := s.deleteTokens(ctx, "expires_ms <= ?", ms(now))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired tokens: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("delete expired tokens: %w", err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // AddToolRelease implements store.Store.

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"inplace/internal/api"
+	"inplace/internal/blob"
+	"inplace/internal/repo"
+	"inplace/internal/store"
+)
+
+// metadataName matches the metadata files clients ask for: the versioned
+// root, snapshot and targets (consistent snapshots) and timestamp.json.
+var metadataName = regexp.MustCompile(`^([1-9][0-9]{0,18}\.(root|snapshot|targets)|timestamp)\.json$`)
+
+// handleMetadata serves GET /v1/metadata/{name}: the signed metadata,
+// to anyone. It holds no secrets (the targets name paths and hashes;
+// their content needs a token), and a client looking for the next root
+// version must get 404 when there is none, never 401.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !metadataName.MatchString(name) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no metadata file %q", name))
+		return
+	}
+	b, err := s.store.Metadata(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no metadata file %q", name))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if name == store.TimestampFile {
+		h.Set("Cache-Control", "no-store")
+	} else {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable") // versioned: never changes
+	}
+	w.Write(b)
+}
+
+// targetCache keeps the targets of the newest metadata, parsed once per
+// timestamp.
+type targetCache struct {
+	mu      sync.Mutex
+	stamp   string
+	targets map[string]*metadata.TargetFiles
+}
+
+func (s *Server) currentTargets(r *http.Request) (map[string]*metadata.TargetFiles, error) {
+	ts, err := s.store.Metadata(r.Context(), store.TimestampFile)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.targets
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stamp != string(ts) {
+		t, err := (&repo.Repo{Store: s.store}).Targets(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		c.stamp, c.targets = string(ts), t
+	}
+	return c.targets, nil
+}
+
+// handleTarget serves GET /v1/targets/{path...}: the content of a signed
+// target the token's subscription may read (api.TargetVisible). Anything
+// else, present or not, is 404.
+func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
+	t := tokenFrom(r.Context())
+	p := r.PathValue("path")
+	notFound := func() { writeError(w, http.StatusNotFound, fmt.Sprintf("no target %s for your subscription", p)) }
+	if !api.TargetVisible(p, t.Product, t.Channel) {
+		notFound()
+		return
+	}
+	targets, err := s.currentTargets(r)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, repo.ErrNotInitialised) {
+		notFound()
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	tf, ok := targets[p]
+	if !ok {
+		notFound()
+		return
+	}
+	sum := hex.EncodeToString(tf.Hashes["sha256"])
+	rc, _, err := s.blobs.Open(r.Context(), sum)
+	if errors.Is(err, blob.ErrNotFound) {
+		s.log.Error("a signed target is missing from the blob store", "target", p, "sha256", sum)
+		notFound()
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("ETag", `"`+sum+`"`)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	s.serveDownload(w, r, sum, rc)
+}

@@ -1,0 +1,176 @@
+package trust
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/semver"
+
+	"inplace/internal/api"
+	"inplace/internal/client"
+	"inplace/internal/fsx"
+)
+
+// Source gives the updater verified metadata: descriptors and the base
+// distribution are signed targets; content comes by hash through the
+// session's client, which checks every byte against the hash a verified
+// descriptor gave.
+type Source struct {
+	Meta    *Metadata
+	Client  *client.Client
+	Channel string
+	// CacheDir keeps verified targets by hash, so a run reads each
+	// descriptor and the base distribution from the service once.
+	CacheDir string
+}
+
+// Updates lists the updates of the session's channel after level after,
+// up to upto (0: no cap), in timestamp order, each verified.
+func (s *Source) Updates(ctx context.Context, product string, after, upto int64) ([]api.Update, error) {
+	var paths []string
+	for p := range s.Meta.Targets(product + "/") {
+		prod, ch, ts, ok := api.ParseUpdateTarget(p)
+		if !ok || prod != product || (ch == api.ChannelFull && s.Channel != api.ChannelFull) {
+			continue
+		}
+		if ts > after && (upto == 0 || ts <= upto) {
+			paths = append(paths, p)
+		}
+	}
+	var out []api.Update
+	for _, p := range paths {
+		u, err := s.update(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Timestamp < out[j].Timestamp })
+	return out, nil
+}
+
+// update fetches the descriptor at target path p and checks that it is
+// the one its path names (a descriptor signed for another product, level
+// or channel, served in its place, is refused).
+func (s *Source) update(ctx context.Context, p string) (api.Update, error) {
+	var u api.Update
+	b, err := s.target(ctx, p)
+	if err != nil {
+		return u, err
+	}
+	if err := json.Unmarshal(b, &u); err != nil {
+		return u, fmt.Errorf("update descriptor %s: %v", p, err)
+	}
+	prod, ch, ts, _ := api.ParseUpdateTarget(p)
+	if u.Product != prod || u.Timestamp != ts || u.Channel() != ch {
+		return u, fmt.Errorf("update descriptor %s describes update %d of %s (%s channel): descriptors were mixed up (a mix-and-match attack); nothing was changed",
+			p, u.Timestamp, u.Product, u.Channel())
+	}
+	return u, nil
+}
+
+// Pristine returns the vendor's entries of paths at the level the applied
+// updates bring (nil: absent there), from the signed base distribution
+// and the applied descriptors.
+func (s *Source) Pristine(ctx context.Context, product string, applied []api.Update, paths []string) (map[string]*api.Entry, error) {
+	b, err := s.target(ctx, api.BaseTarget(product))
+	if err != nil {
+		return nil, err
+	}
+	var base api.Base
+	if err := json.Unmarshal(b, &base); err != nil {
+		return nil, fmt.Errorf("base distribution of %s: %v", product, err)
+	}
+	if base.Product != product {
+		return nil, fmt.Errorf("the base distribution signed for %s was served for %s (a mix-and-match attack); nothing was changed", base.Product, product)
+	}
+	want := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		want[p] = true
+	}
+	out := make(map[string]*api.Entry, len(paths))
+	for i := range base.Files {
+		if e := base.Files[i]; want[e.Path] {
+			out[e.Path] = &e
+		}
+	}
+	us := slices.Clone(applied)
+	sort.Slice(us, func(i, j int) bool { return us[i].Timestamp < us[j].Timestamp })
+	for _, u := range us {
+		for _, c := range u.Files {
+			if !want[c.Path] {
+				continue
+			}
+			if c.Remove {
+				out[c.Path] = nil
+			} else {
+				e := c.Entry
+				out[c.Path] = &e
+			}
+		}
+	}
+	for _, p := range paths {
+		if _, ok := out[p]; !ok {
+			out[p] = nil
+		}
+	}
+	return out, nil
+}
+
+// LatestTool returns the newest signed release of the tool for an OS and
+// architecture, or nil.
+func (s *Source) LatestTool(ctx context.Context, goos, goarch string) (*api.ToolRelease, error) {
+	var best *api.ToolRelease
+	for p, tf := range s.Meta.Targets("tools/" + goos + "/" + goarch + "/") {
+		v := strings.TrimPrefix(p, "tools/"+goos+"/"+goarch+"/")
+		if !semver.IsValid("v"+v) || api.ToolTarget(goos, goarch, v) != p {
+			continue
+		}
+		if best == nil || semver.Compare("v"+v, "v"+best.Version) > 0 {
+			best = &api.ToolRelease{Version: v, OS: goos, Arch: goarch, SHA256: hex.EncodeToString(tf.Hashes["sha256"]), Size: tf.Length}
+		}
+	}
+	return best, nil
+}
+
+// Blob writes the content named by sha to w, verified.
+func (s *Source) Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error {
+	return s.Client.Blob(ctx, sha, size, w, progress)
+}
+
+// Fetch downloads the content named by sha into name, verified.
+func (s *Source) Fetch(ctx context.Context, sha string, size int64, name string, progress func(int)) error {
+	return s.Client.Fetch(ctx, sha, size, name, progress)
+}
+
+// target returns the content of the signed target at p, verified against
+// its signed length and hash, from the cache when it is there.
+func (s *Source) target(ctx context.Context, p string) ([]byte, error) {
+	tf := s.Meta.Target(p)
+	if tf == nil {
+		return nil, fmt.Errorf("the service's signed metadata has no %s: it is not published (or not yet signed: the vendor runs update-server keys sign)", p)
+	}
+	cached := filepath.Join(s.CacheDir, hex.EncodeToString(tf.Hashes["sha256"]))
+	if b, err := os.ReadFile(cached); err == nil && tf.VerifyLengthHashes(b) == nil {
+		return b, nil
+	}
+	b, err := s.Client.Target(ctx, p, tf.Length)
+	if err != nil {
+		return nil, err
+	}
+	if err := tf.VerifyLengthHashes(b); err != nil {
+		return nil, fmt.Errorf("%s does not match the hash and length its signer recorded: it was tampered with (%v); nothing was changed", p, err)
+	}
+	if err := os.MkdirAll(s.CacheDir, 0o700); err == nil {
+		_ = fsx.WriteFile(cached, b, 0o600) // a cache: a failure only costs a download
+	}
+	return b, nil
+}
