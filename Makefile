@@ -1,6 +1,11 @@
 # inplace: make demo | make test | make dist | make build
 VERSION := $(shell cat VERSION)
 LDFLAGS := -s -w -X main.version=$(VERSION)
+# ROOT=path/root.json builds that root of trust into the tool (a product's
+# own updates/root.json still takes precedence).
+ifneq ($(ROOT),)
+LDFLAGS += -X main.builtinRoot=$(shell base64 -w0 $(ROOT))
+endif
 GO      ?= go
 export CGO_ENABLED := 0
 
