@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -510,6 +511,26 @@ func TestAttacks(t *testing.T) {
 		}
 		if code := status(t, srv.url+"/v1/blobs/"+only, tok); code != http.StatusNotFound {
 			t.Errorf("a security subscriber fetched a full-only blob by its hash: HTTP %d", code)
+		}
+	})
+
+	// Last: from here on every run finds a newer tool.
+	t.Run("self-update: a changed tool binary", func(t *testing.T) {
+		h := seen(t)
+		srv.admin(t, "", "tool", "publish", "--version", "9.0.0", "--os", runtime.GOOS, "--arch", runtime.GOARCH, bin("update-1.1.0"))
+		m.attack(func(w http.ResponseWriter, r *http.Request, upstream func() []byte) bool {
+			if !strings.HasPrefix(r.URL.Path, "/v1/blobs/") {
+				return false
+			}
+			b := upstream()
+			b[len(b)/2] ^= 0xff
+			w.Write(b)
+			return true
+		})
+		before, _ := os.ReadFile(filepath.Join(h, "bin", toolName()))
+		refused(t, h, "does not match its hash")
+		if after, _ := os.ReadFile(filepath.Join(h, "bin", toolName())); !bytes.Equal(before, after) {
+			t.Error("the tool was replaced")
 		}
 	})
 }

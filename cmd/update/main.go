@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -42,12 +43,38 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	cmd := newRootCommand(stdin, stdout, stderr)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
+	var re *reexecError
+	if errors.As(err, &re) {
+		// The run has let go of the home (lock, pid file): the new
+		// binary takes over with the same arguments.
+		return re.run(ctx, args, stdin, stdout, stderr)
+	}
 	code := exitCode(err)
 	// The bare outcomes were told by the report already.
 	if err != nil && err != updater.ErrReverted && err != updater.ErrConflicts {
 		fmt.Fprintf(stderr, "update: %v\n", err)
 	}
 	return code
+}
+
+// reexecError asks run to go on with the new binary at exe (--reexec).
+type reexecError struct{ exe string }
+
+func (e *reexecError) Error() string { return "the tool updated itself; going on with " + e.exe }
+
+func (e *reexecError) run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	c := exec.CommandContext(ctx, e.exe, args...)
+	c.Stdin, c.Stdout, c.Stderr = stdin, stdout, stderr
+	err := c.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return ee.ExitCode()
+	}
+	fmt.Fprintf(stderr, "update: run the new tool %s: %v; run it again yourself\n", e.exe, err)
+	return exitToolUpdated
 }
 
 // exitCode maps an error to the exit code scripts rely on.

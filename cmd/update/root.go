@@ -23,6 +23,7 @@ import (
 // options are the tool's flags.
 type options struct {
 	timestamp      int64
+	reexec         bool
 	dryRun         bool
 	details        bool
 	cont           bool
@@ -85,6 +86,7 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	cmd.SetErr(stderr)
 	f := cmd.Flags()
 	f.Int64VarP(&o.timestamp, "timestamp", "t", 0, "update only up to this update level (ms since the epoch); default the newest")
+	f.BoolVar(&o.reexec, "reexec", false, "when the tool updates itself, go on with the new binary (exit code: the new run's) instead of exiting 2")
 	f.BoolVar(&o.dryRun, "dry-run", false, "simulate: print what would be added, replaced, merged, kept, removed and what would conflict; change nothing")
 	f.BoolVarP(&o.details, "details", "d", false, "show the applied and available updates: number, level, security flag, description, instructions, bug fixes, files")
 	f.BoolVar(&o.cont, "continue", false, "put each resolved F.final in place of F and finish the update stopped on conflicts")
@@ -252,6 +254,10 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 			v, err := u.SelfUpdate(ctx, toolVersion(), exe)
 			if err != nil {
 				return sessionError(h, err)
+			}
+			if v != "" && o.reexec {
+				fmt.Fprintf(stderr, "update: the tool updated itself from %s to %s; going on with it (--reexec)\n", toolVersion(), v)
+				return &reexecError{exe: exe}
 			}
 			if v != "" {
 				fmt.Fprintf(stderr, "update: the tool updated itself from %s to %s; run it again to update the product\n", toolVersion(), v)

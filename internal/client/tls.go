@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -72,6 +73,9 @@ func addCAs(pool *x509.CertPool, file string) error {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			err = errors.New("it does not exist") // the same words on every system
 		}
 		return fmt.Errorf("CA file %s (--ca-file or UPDATE_CA_FILE): %v: give the PEM file of the certificate authority that signed the update server's certificate", file, err)
 	}
