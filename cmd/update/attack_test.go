@@ -483,6 +483,14 @@ func TestAttacks(t *testing.T) {
 		refused(t, h, "not signed by the vendor's keys")
 	})
 
+	t.Run("a missing next root answers 404, with or without a token", func(t *testing.T) {
+		for _, tok := range []string{"", "not-a-token"} {
+			if code := status(t, srv.url+"/v1/metadata/999.root.json", tok); code != http.StatusNotFound {
+				t.Errorf("next root with token %q: HTTP %d, want 404", tok, code)
+			}
+		}
+	})
+
 	t.Run("a subscriber reads only its product and channel", func(t *testing.T) {
 		srv.addUser(t, "bob", "s3cret-pass", l.Product, "security")
 		tok := login(t, srv.url, "bob", l.Product, "security")
@@ -554,7 +562,9 @@ func login(t *testing.T, server, user, product, channel string) string {
 func status(t *testing.T, u, token string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
