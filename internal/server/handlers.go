@@ -156,9 +156,16 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
+	s.serveBlob(w, r, sum, "private, max-age=31536000, immutable", notFound)
+}
+
+// serveBlob answers with the content named by sum (Range and ETag
+// included) and audits the download; a blob missing from the blob store is
+// logged and answered with notFound.
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sum, cacheControl string, notFound func()) {
 	rc, _, err := s.blobs.Open(r.Context(), sum)
 	if errors.Is(err, blob.ErrNotFound) {
-		s.log.Error("blob named by the metadata is missing from the blob store", "sha256", sum)
+		s.log.Error("content named by the metadata is missing from the blob store", "path", r.URL.Path, "sha256", sum)
 		notFound()
 		return
 	}
@@ -170,7 +177,7 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("ETag", `"`+sum+`"`)
-	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
 	s.serveDownload(w, r, sum, rc)
 }

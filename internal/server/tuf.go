@@ -11,7 +11,6 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"inplace/internal/api"
-	"inplace/internal/blob"
 	"inplace/internal/repo"
 	"inplace/internal/store"
 )
@@ -100,22 +99,5 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	sum := hex.EncodeToString(tf.Hashes["sha256"])
-	rc, _, err := s.blobs.Open(r.Context(), sum)
-	if errors.Is(err, blob.ErrNotFound) {
-		s.log.Error("a signed target is missing from the blob store", "target", p, "sha256", sum)
-		notFound()
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	defer rc.Close()
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("ETag", `"`+sum+`"`)
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	s.serveDownload(w, r, sum, rc)
+	s.serveBlob(w, r, hex.EncodeToString(tf.Hashes["sha256"]), "private, no-cache", notFound)
 }
