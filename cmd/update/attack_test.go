@@ -106,12 +106,20 @@ func get(t *testing.T, u, auth string) []byte {
 
 // replace answers the request for path (suffix match) with body.
 func replace(suffix string, body []byte) func(http.ResponseWriter, *http.Request, func() []byte) bool {
+	return forge(map[string][]byte{suffix: body})
+}
+
+// forge answers each request whose path ends in one of files' keys with
+// that file, and relays the others.
+func forge(files map[string][]byte) func(http.ResponseWriter, *http.Request, func() []byte) bool {
 	return func(w http.ResponseWriter, r *http.Request, _ func() []byte) bool {
-		if !strings.HasSuffix(r.URL.Path, suffix) {
-			return false
+		for suffix, body := range files {
+			if strings.HasSuffix(r.URL.Path, suffix) {
+				w.Write(body)
+				return true
+			}
 		}
-		w.Write(body)
-		return true
+		return false
 	}
 }
 
@@ -296,17 +304,7 @@ func TestAttacks(t *testing.T) {
 			m.Signed.Version += 100
 			m.Signed.Meta["snapshot.json"] = meta(snv, sn)
 		}, srv.key(t, "timestamp"))
-		m.attack(func(w http.ResponseWriter, r *http.Request, _ func() []byte) bool {
-			switch {
-			case strings.HasSuffix(r.URL.Path, "/timestamp.json"):
-				w.Write(ts)
-			case strings.HasSuffix(r.URL.Path, fmt.Sprintf("/%d.snapshot.json", snv)):
-				w.Write(sn)
-			default:
-				return false
-			}
-			return true
-		})
+		m.attack(forge(map[string][]byte{"/timestamp.json": ts, fmt.Sprintf("/%d.snapshot.json", snv): sn}))
 		refused(t, h, "rollback attack")
 	})
 
@@ -329,21 +327,8 @@ func TestAttacks(t *testing.T) {
 			m.Signed.Version += 200
 			m.Signed.Meta["snapshot.json"] = meta(snv, sn)
 		}, srv.key(t, "timestamp"))
-		m.attack(func(w http.ResponseWriter, r *http.Request, _ func() []byte) bool {
-			switch {
-			case strings.HasSuffix(r.URL.Path, "/timestamp.json"):
-				w.Write(ts)
-			case strings.HasSuffix(r.URL.Path, fmt.Sprintf("/%d.snapshot.json", snv)):
-				w.Write(sn)
-			case strings.HasSuffix(r.URL.Path, fmt.Sprintf("/%d.targets.json", tv+1)):
-				w.Write(tg)
-			case strings.HasSuffix(r.URL.Path, "/1800000000000.json"):
-				w.Write(evil)
-			default:
-				return false
-			}
-			return true
-		})
+		m.attack(forge(map[string][]byte{"/timestamp.json": ts, fmt.Sprintf("/%d.snapshot.json", snv): sn,
+			fmt.Sprintf("/%d.targets.json", tv+1): tg, "/1800000000000.json": evil}))
 		refused(t, h, "not signed by the vendor's keys")
 	})
 

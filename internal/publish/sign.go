@@ -82,8 +82,15 @@ func (p *Publisher) putTarget(ctx context.Context, want map[string]repo.Target, 
 		return err
 	}
 	sum := fsx.HashBytes(b)
-	if _, _, err := p.Blobs.Put(ctx, bytes.NewReader(b), sum); err != nil {
-		return fmt.Errorf("store %s: %w", path, err)
+	// Every publication signs all targets again; only new content is written.
+	has, err := p.Blobs.Has(ctx, sum)
+	if err != nil {
+		return err
+	}
+	if !has {
+		if _, _, err := p.Blobs.Put(ctx, bytes.NewReader(b), sum); err != nil {
+			return fmt.Errorf("store %s: %w", path, err)
+		}
 	}
 	want[path] = repo.Target{SHA256: sum, Length: int64(len(b))}
 	return nil

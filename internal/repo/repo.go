@@ -67,13 +67,24 @@ func (r *Repo) now() time.Time {
 }
 
 func (r *Repo) expires(role string) time.Time {
-	d := map[string]time.Duration{RoleRoot: r.Expiry.Root, RoleTargets: r.Expiry.Targets,
-		RoleSnapshot: r.Expiry.Snapshot, RoleTimestamp: r.Expiry.Timestamp}[role]
+	d := r.Expiry.of(role)
 	if d == 0 {
-		d = map[string]time.Duration{RoleRoot: DefaultExpiry.Root, RoleTargets: DefaultExpiry.Targets,
-			RoleSnapshot: DefaultExpiry.Snapshot, RoleTimestamp: DefaultExpiry.Timestamp}[role]
+		d = DefaultExpiry.of(role)
 	}
 	return r.now().UTC().Add(d).Truncate(time.Second)
+}
+
+// of returns the validity of role's metadata.
+func (e Expiry) of(role string) time.Duration {
+	switch role {
+	case RoleRoot:
+		return e.Root
+	case RoleTargets:
+		return e.Targets
+	case RoleSnapshot:
+		return e.Snapshot
+	}
+	return e.Timestamp
 }
 
 // ErrNotInitialised: the store holds no repository yet.
