@@ -24,6 +24,7 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"inplace/internal/api"
+	"inplace/internal/fsx"
 	"inplace/internal/repo"
 )
 
@@ -466,6 +467,13 @@ func TestAttacks(t *testing.T) {
 		}, thief)
 		m.attack(replace(fmt.Sprintf("/%d.root.json", v), forged))
 		refused(t, h, "not signed by the vendor's keys")
+	})
+
+	t.Run("the metadata cache is the owner's only", func(t *testing.T) {
+		h := seen(t)
+		if err := fsx.Private(filepath.Join(h, "updates", "tuf")); err != nil {
+			t.Errorf("updates/tuf: %v", err)
+		}
 	})
 
 	t.Run("a missing next root answers 404, with or without a token", func(t *testing.T) {
