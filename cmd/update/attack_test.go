@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,7 +68,17 @@ func newMitm(t *testing.T, upstream string) *mitm {
 		m.mu.Lock()
 		answer := m.answer
 		m.mu.Unlock()
-		fetch := func() []byte { return get(t, upstream+r.URL.Path, r.Header.Get("Authorization")) }
+		// The attacker's copy of the real answer: its body, and the headers
+		// that say what the body is, relayed as they came.
+		fetch := func() []byte {
+			b, h := getWithHeader(t, upstream+r.URL.RequestURI(), r.Header.Get("Authorization"))
+			for _, k := range []string{api.EncodingHeader, api.FromHeader, "ETag"} {
+				if v := h.Get(k); v != "" {
+					w.Header().Set(k, v)
+				}
+			}
+			return b
+		}
 		if answer == nil || !answer(w, r, fetch) {
 			pass.ServeHTTP(w, r)
 		}
@@ -91,6 +102,11 @@ func (m *mitm) relayed(name string) []byte {
 }
 
 func get(t *testing.T, u, auth string) []byte {
+	b, _ := getWithHeader(t, u, auth)
+	return b
+}
+
+func getWithHeader(t *testing.T, u, auth string) ([]byte, http.Header) {
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -98,11 +114,11 @@ func get(t *testing.T, u, auth string) []byte {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err)
-		return nil
+		return nil, nil
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return b
+	return b, resp.Header
 }
 
 // replace answers the request for path (suffix match) with body.
@@ -196,6 +212,30 @@ func TestAttacks(t *testing.T) {
 		return h
 	}
 	update2 := fmt.Sprintf("/v1/targets/%s/security/1700000200000.json", l.Product)
+
+	t.Run("arbitrary installation: a changed delta", func(t *testing.T) {
+		h := fresh(t)
+		var mu sync.Mutex
+		var forms []string
+		m.attack(func(w http.ResponseWriter, r *http.Request, upstream func() []byte) bool {
+			if !strings.HasSuffix(r.URL.Path, "/packed") {
+				return false
+			}
+			b := upstream()
+			mu.Lock()
+			forms = append(forms, w.Header().Get(api.EncodingHeader))
+			mu.Unlock()
+			if len(b) > 0 {
+				b[len(b)/2] ^= 0xff
+			}
+			w.Write(b)
+			return true
+		})
+		refused(t, h, "does not match its hash")
+		if !slices.Contains(forms, api.EncodingDelta) {
+			t.Errorf("the attacker changed downloads in the forms %q, never a delta: the test tests nothing", forms)
+		}
+	})
 
 	t.Run("arbitrary installation: a changed blob", func(t *testing.T) {
 		h := fresh(t)

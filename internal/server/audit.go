@@ -82,7 +82,7 @@ func addrKey(addr string) string {
 // serveDownload serves content with http.ServeContent (the caller has set
 // the headers) and records a GET that sent content (200 or 206) in the
 // audit log: who, which product, which blob, how many bytes.
-func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, sum string, content io.ReadSeeker) {
+func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, detail string, content io.ReadSeeker) {
 	rec := &statusRecorder{ResponseWriter: w}
 	http.ServeContent(rec, r, "", zeroTime, content)
 	if r.Method != http.MethodGet || (rec.status != http.StatusOK && rec.status != http.StatusPartialContent) {
@@ -90,5 +90,5 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, sum strin
 	}
 	t := tokenFrom(r.Context())
 	s.audit(r, store.AuditEvent{Action: store.AuditDownload, OK: true, Username: t.Username,
-		Product: t.Product, Detail: sum, Bytes: rec.bytes})
+		Product: t.Product, Detail: detail, Bytes: rec.bytes})
 }

@@ -156,13 +156,13 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	s.serveBlob(w, r, sum, "private, max-age=31536000, immutable", notFound)
+	s.serveBlob(w, r, sum, sum, "private, max-age=31536000, immutable", notFound)
 }
 
 // serveBlob answers with the content named by sum (Range and ETag
-// included) and audits the download; a blob missing from the blob store is
-// logged and answered with notFound.
-func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sum, cacheControl string, notFound func()) {
+// included) and audits the download as detail; a blob missing from the
+// blob store is logged and answered with notFound.
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sum, detail, cacheControl string, notFound func()) {
 	rc, _, err := s.blobs.Open(r.Context(), sum)
 	if errors.Is(err, blob.ErrNotFound) {
 		s.log.Error("content named by the metadata is missing from the blob store", "path", r.URL.Path, "sha256", sum)
@@ -179,7 +179,7 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, sum, cacheCon
 	h.Set("ETag", `"`+sum+`"`)
 	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
-	s.serveDownload(w, r, sum, rc)
+	s.serveDownload(w, r, detail, rc)
 }
 
 // handleToolLatest serves GET /v1/tools/latest?os=O&arch=A.

@@ -75,6 +75,7 @@ type Server struct {
 	limiter  *limiter
 	handler  http.Handler
 	targets  targetCache
+	packer   *packer
 
 	refreshTTL  time.Duration
 	addrLimiter *limiter
@@ -92,6 +93,7 @@ func New(o Options) (*Server, error) {
 		tokenTTL: o.TokenTTL,
 		log:      o.Logger,
 		now:      o.Now,
+		packer:   newPacker(o.Store, o.Blobs),
 	}
 	if s.tokenTTL == 0 {
 		s.tokenTTL = DefaultTokenTTL
@@ -144,6 +146,7 @@ func New(o Options) (*Server, error) {
 	route(http.MethodGet, "/v1/products/{product}/updates", s.auth(s.handleUpdates))
 	route(http.MethodPost, "/v1/products/{product}/pristine", s.auth(s.handlePristine))
 	route(http.MethodGet, "/v1/blobs/{sha256}", s.auth(s.handleBlob))
+	route(http.MethodGet, "/v1/blobs/{sha256}/packed", s.auth(s.handlePacked))
 	route(http.MethodGet, "/v1/tools/latest", s.auth(s.handleToolLatest))
 	route(http.MethodGet, "/v1/metadata/{name}", s.handleMetadata)
 	route(http.MethodGet, "/v1/targets/{path...}", s.auth(s.handleTarget))

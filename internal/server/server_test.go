@@ -60,6 +60,7 @@ type fixture struct {
 	clock *clock
 	logs  *syncBuffer
 	store *sqlite.Store
+	blobs *dir.Store
 	db    string // the database file
 }
 
@@ -168,7 +169,7 @@ func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &fixture{t: t, srv: srv, clock: clk, logs: logs, store: st, db: db}
+	return &fixture{t: t, srv: srv, clock: clk, logs: logs, store: st, blobs: bs, db: db}
 }
 
 // do sends a request and returns the status, the body and the response.

@@ -99,5 +99,6 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	s.serveBlob(w, r, hex.EncodeToString(tf.Hashes["sha256"]), "private, no-cache", notFound)
+	sum := hex.EncodeToString(tf.Hashes["sha256"])
+	s.serveBlob(w, r, sum, sum, "private, no-cache", notFound)
 }

@@ -141,6 +141,16 @@ type ToolRelease struct {
 	Published time.Time
 }
 
+// Packed is a form of a blob that is cheaper to send, computed once by the
+// server and kept: the blob compressed, or a delta from another blob.
+type Packed struct {
+	SHA256   string // the blob it rebuilds
+	From     string // the blob a delta starts from; "" for plain compression
+	Encoding string // api.EncodingZstd, api.EncodingDelta or api.EncodingIdentity
+	Payload  string // the blob holding the packed bytes (the blob itself for identity)
+	Size     int64  // the payload's length
+}
+
 // Store keeps the metadata of update-server. Implementations must be safe for
 // concurrent use by several goroutines and, where the backend allows it, by
 // several processes. Times are stored with millisecond precision and returned
@@ -252,6 +262,15 @@ type Store interface {
 	// metadata, one wins. Files other than TimestampFile are written once:
 	// storing different content under a stored name fails with ErrExists.
 	PutMetadata(ctx context.Context, prev []byte, files map[string][]byte) error
+
+	// Packed returns the packed form of blob sum recorded for from ("": the
+	// plain compressed form; otherwise a delta from the blob from), or
+	// ErrNotFound.
+	Packed(ctx context.Context, sum, from string) (Packed, error)
+
+	// PutPacked records a packed form. Recording one that exists keeps the
+	// first: a packed form, like a blob, never changes once recorded.
+	PutPacked(ctx context.Context, p Packed) error
 
 	// Close releases the store's resources.
 	Close() error

@@ -147,8 +147,8 @@ func (s *Source) Blob(ctx context.Context, sha string, size int64, w io.Writer, 
 }
 
 // Fetch downloads the content named by sha into name, verified.
-func (s *Source) Fetch(ctx context.Context, sha string, size int64, name string, progress func(int)) error {
-	return s.Client.Fetch(ctx, sha, size, name, progress)
+func (s *Source) Fetch(ctx context.Context, sha string, size int64, name string, have *api.Have, progress func(int)) error {
+	return s.Client.FetchPacked(ctx, sha, size, name, have, progress)
 }
 
 // target returns the content of the signed target at p, verified against

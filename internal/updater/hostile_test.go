@@ -39,7 +39,7 @@ func (hostileSource) Blob(ctx context.Context, sha string, size int64, w io.Writ
 	return err
 }
 
-func (hostileSource) Fetch(ctx context.Context, sha string, size int64, name string, progress func(int)) error {
+func (hostileSource) Fetch(ctx context.Context, sha string, size int64, name string, have *api.Have, progress func(int)) error {
 	return os.WriteFile(name, []byte("pwned"), 0o644)
 }
 

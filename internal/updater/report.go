@@ -23,6 +23,29 @@ type Report struct {
 	Conflicts []FileReport `json:"conflicts,omitempty"`
 	Missing   []string     `json:"missing_final,omitempty"` // --continue: the .final files still to write
 	Result    string       `json:"result"`
+	Phases    []Phase      `json:"phases,omitempty"` // how long each part of the run took
+}
+
+// Phase is how long one part of a run took: check (the metadata), plan
+// (reading the files the updates touch, merging, preflight), download,
+// apply (the transaction and its cleanup).
+type Phase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// stopwatch appends phases to a report, each from the end of the last.
+type stopwatch struct {
+	last time.Time
+	rep  *Report
+}
+
+func startWatch(rep *Report) *stopwatch { return &stopwatch{last: time.Now(), rep: rep} }
+
+func (w *stopwatch) lap(name string) {
+	now := time.Now()
+	w.rep.Phases = append(w.rep.Phases, Phase{Name: name, Seconds: now.Sub(w.last).Seconds()})
+	w.last = now
 }
 
 // UpdateInfo is the short form of an update.

@@ -60,6 +60,7 @@ func (u *Updater) Revert(ctx context.Context) (*Report, error) {
 	sort.Strings(paths)
 
 	rep := &Report{Action: "revert", Product: u.Product, From: st.Level, To: before.Level}
+	watch := startWatch(rep)
 	j := &txn.Journal{Txn: run + "-revert", Run: run, Action: txn.ActRevert, Cleanup: []string{txn.RunDir(run)}}
 	for _, p := range paths {
 		orig := first[p]
@@ -111,5 +112,6 @@ func (u *Updater) Revert(ctx context.Context) (*Report, error) {
 		return nil, rollbackAfter(u.Home, err)
 	}
 	rep.Result = fmt.Sprintf("reverted %s to level %s", u.Product, LevelString(before.Level))
+	watch.lap("apply")
 	return rep, ErrReverted
 }

@@ -32,13 +32,13 @@ func (s staged) needsDownload() bool { return !s.known && s.entry.Kind == api.Ki
 // parallel, resuming partial downloads, before anything in the product
 // changes.
 func (u *Updater) download(ctx context.Context, stages []staged) error {
-	var blobs []*api.Entry
+	var blobs []staged
 	seen := make(map[string]bool)
 	var total int64
 	for _, s := range stages {
 		if s.needsDownload() && !seen[s.entry.SHA256] {
 			seen[s.entry.SHA256] = true
-			blobs = append(blobs, s.entry)
+			blobs = append(blobs, s)
 			total += s.entry.Size
 		}
 	}
@@ -54,12 +54,12 @@ func (u *Updater) download(ctx context.Context, stages []staged) error {
 		defer prog.Done()
 	}
 	return parallel(ctx, len(blobs), 4, func(i int) error {
-		e := blobs[i]
+		e := blobs[i].entry
 		var add func(int)
 		if prog != nil {
 			add = prog.Add
 		}
-		return u.Src.Fetch(ctx, e.SHA256, e.Size, u.Home.Path(downloadPath(e.SHA256)), add)
+		return u.Src.Fetch(ctx, e.SHA256, e.Size, u.Home.Path(downloadPath(e.SHA256)), blobs[i].have, add)
 	})
 }
 

@@ -45,6 +45,7 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 		return nil, PendingError(st.Pending)
 	}
 	rep := &Report{Action: "update", Product: u.Product, Channel: u.Channel, From: st.Level, To: st.Level, DryRun: opts.DryRun}
+	watch := startWatch(rep)
 	if opts.Upto > 0 && opts.Upto <= st.Level {
 		rep.Result = fmt.Sprintf("already at level %s, not below -t %d; use --revert to go back", LevelString(st.Level), opts.Upto)
 		return rep, nil
@@ -56,6 +57,7 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 	if err := checkUpdates(u.Product, st.Level, opts.Upto, updates); err != nil {
 		return nil, err
 	}
+	watch.lap("check")
 	if len(updates) == 0 {
 		rep.Result = fmt.Sprintf("up to date: %s is at level %s, the newest of the %s channel", u.Product, LevelString(st.Level), u.Channel)
 		return rep, nil
@@ -90,6 +92,7 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 		}
 	}
 	if opts.DryRun {
+		watch.lap("plan")
 		rep.Result = "dry run: nothing was changed"
 		if len(conflicts) > 0 {
 			rep.Result = fmt.Sprintf("dry run: nothing was changed; the update would stop on %d conflict(s)", len(conflicts))
@@ -97,7 +100,7 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 		}
 		return rep, nil
 	}
-	if err := u.apply(ctx, st, updates, steps); err != nil {
+	if err := u.apply(ctx, st, updates, steps, watch); err != nil {
 		return nil, err
 	}
 	if len(conflicts) > 0 {
@@ -244,8 +247,9 @@ func newRun() string {
 type staged struct {
 	stage string
 	entry *api.Entry
-	data  []byte // the bytes, when known
-	known bool   // false: download the entry's blob
+	data  []byte    // the bytes, when known
+	known bool      // false: download the entry's blob
+	have  *api.Have // the file on disk a download may be a delta from
 }
 
 // misplaced lists the paths where something other than a file or link
@@ -276,7 +280,7 @@ func (u *Updater) misplaced(steps []decided) []string {
 }
 
 // apply carries out the plan as one transaction.
-func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Update, steps []decided) error {
+func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Update, steps []decided, watch *stopwatch) error {
 	run := newRun()
 	j := &txn.Journal{Txn: run + "-update", Run: run, Action: txn.ActUpdate, Before: st}
 	var stages []staged
@@ -300,11 +304,19 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 		j.Ops = append(j.Ops, op)
 		return nil
 	}
+	renames := renamed(steps)
 	for _, s := range steps {
 		var err error
 		switch s.Action {
 		case plan.Add, plan.Replace:
 			err = add(s.Path, s.Target, nil, false)
+			old := s.Local
+			if from := renames[s.Path]; from != nil {
+				old = from
+			}
+			if err == nil && s.Target.Kind == api.KindFile && old != nil && old.Kind == api.KindFile {
+				stages[len(stages)-1].have = &api.Have{SHA256: old.SHA256, Path: u.Home.Path(old.Path)}
+			}
 		case plan.Remove:
 			err = add(s.Path, nil, nil, false)
 		case plan.Merge:
@@ -330,9 +342,11 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 	if err := u.preflight(j.Ops, stages); err != nil {
 		return err
 	}
+	watch.lap("plan")
 	if err := u.download(ctx, stages); err != nil {
 		return err
 	}
+	watch.lap("download")
 	if err := txn.Begin(u.Home, j); err != nil {
 		return err
 	}
@@ -368,5 +382,7 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 	if err := os.RemoveAll(u.Home.Path(downloadDir)); err != nil {
 		return err
 	}
-	return Prune(u.Home)
+	err := Prune(u.Home)
+	watch.lap("apply")
+	return err
 }

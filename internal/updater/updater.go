@@ -27,8 +27,9 @@ type Source interface {
 	// Blob writes the content named by sha to w, verified against sha and size.
 	Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error
 	// Fetch downloads the content named by sha into the file name, resuming
-	// what it holds and retrying, and verifies it.
-	Fetch(ctx context.Context, sha string, size int64, name string, progress func(int)) error
+	// what it holds and retrying, and verifies it. have (or nil) is content
+	// on disk that the download may be a delta from.
+	Fetch(ctx context.Context, sha string, size int64, name string, have *api.Have, progress func(int)) error
 	// LatestTool returns the newest tool release for an OS/arch, or nil.
 	LatestTool(ctx context.Context, goos, goarch string) (*api.ToolRelease, error)
 }

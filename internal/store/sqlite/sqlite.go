@@ -670,3 +670,21 @@ func (s *Store) PutMetadata(ctx context.Context, prev []byte, files map[string][
 		return nil
 	})
 }
+
+// Packed implements store.Store.
+func (s *Store) Packed(ctx context.Context, sum, from string) (store.Packed, error) {
+	p := store.Packed{SHA256: sum, From: from}
+	err := s.db.QueryRowContext(ctx, "SELECT encoding, payload, size FROM packed WHERE sha256 = ? AND from_sha256 = ?",
+		sum, from).Scan(&p.Encoding, &p.Payload, &p.Size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Packed{}, fmt.Errorf("packed form of %s: %w", sum, store.ErrNotFound)
+	}
+	return p, err
+}
+
+// PutPacked implements store.Store.
+func (s *Store) PutPacked(ctx context.Context, p store.Packed) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO packed (sha256, from_sha256, encoding, payload, size) VALUES (?, ?, ?, ?, ?) "+
+		"ON CONFLICT (sha256, from_sha256) DO NOTHING", p.SHA256, p.From, p.Encoding, p.Payload, p.Size)
+	return err
+}

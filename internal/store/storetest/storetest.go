@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"BlobVisible", testBlobVisible},
 		{"Metadata", testMetadata},
 		{"ConcurrentMetadata", testConcurrentMetadata},
+		{"Packed", testPacked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -568,5 +569,32 @@ func testConcurrentMetadata(t *testing.T, s store.Store) {
 	}
 	if won != 1 {
 		t.Errorf("%d writers won, want 1", won)
+	}
+}
+
+// testPacked: packed forms are found by blob and origin, and the first one
+// recorded stays.
+func testPacked(t *testing.T, s store.Store) {
+	a, b := hash("a"), hash("b")
+	if _, err := s.Packed(ctx, a, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Packed of an empty store: err = %v, want ErrNotFound", err)
+	}
+	plain := store.Packed{SHA256: a, Encoding: api.EncodingZstd, Payload: hash("zstd of a"), Size: 10}
+	delta := store.Packed{SHA256: a, From: b, Encoding: api.EncodingDelta, Payload: hash("a from b"), Size: 3}
+	for _, p := range []store.Packed{plain, delta} {
+		if err := s.PutPacked(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutPacked(ctx, store.Packed{SHA256: a, Encoding: api.EncodingIdentity, Payload: a, Size: 99}); err != nil {
+		t.Fatalf("recording a packed form again: %v", err)
+	}
+	for _, want := range []store.Packed{plain, delta} {
+		if got, err := s.Packed(ctx, want.SHA256, want.From); err != nil || got != want {
+			t.Errorf("Packed(%s, %q) = %+v, %v; want %+v", want.SHA256[:8], want.From, got, err, want)
+		}
+	}
+	if _, err := s.Packed(ctx, b, a); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Packed of the reverse delta: err = %v, want ErrNotFound", err)
 	}
 }
