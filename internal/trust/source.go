@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -85,22 +86,16 @@ func (s *Source) Pristine(ctx context.Context, product string, applied []api.Upd
 	if err != nil {
 		return nil, err
 	}
-	var base api.Base
-	if err := json.Unmarshal(b, &base); err != nil {
-		return nil, fmt.Errorf("base distribution of %s: %v", product, err)
-	}
-	if base.Product != product {
-		return nil, fmt.Errorf("the base distribution signed for %s was served for %s (a mix-and-match attack); nothing was changed", base.Product, product)
-	}
 	want := make(map[string]bool, len(paths))
 	for _, p := range paths {
 		want[p] = true
 	}
-	out := make(map[string]*api.Entry, len(paths))
-	for i := range base.Files {
-		if e := base.Files[i]; want[e.Path] {
-			out[e.Path] = &e
-		}
+	out, signedFor, err := pickBase(b, want)
+	if err != nil {
+		return nil, fmt.Errorf("base distribution of %s: %v", product, err)
+	}
+	if signedFor != product {
+		return nil, fmt.Errorf("the base distribution signed for %s was served for %s (a mix-and-match attack); nothing was changed", signedFor, product)
 	}
 	us := slices.Clone(applied)
 	sort.Slice(us, func(i, j int) bool { return us[i].Timestamp < us[j].Timestamp })
@@ -173,4 +168,64 @@ func (s *Source) target(ctx context.Context, p string) ([]byte, error) {
 		_ = fsx.WriteFile(cached, b, 0o600) // a cache: a failure only costs a download
 	}
 	return b, nil
+}
+
+// pickBase reads a base distribution (api.Base) entry by entry and keeps
+// only the wanted paths: a product of 200,000 files is never held decoded
+// in memory.
+func pickBase(b []byte, want map[string]bool) (out map[string]*api.Entry, product string, err error) {
+	out = make(map[string]*api.Entry, len(want))
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, "", err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, "", err
+		}
+		switch tok {
+		case "product":
+			err = dec.Decode(&product)
+		case "files":
+			err = eachEntry(dec, func(e *api.Entry) {
+				if want[e.Path] {
+					out[e.Path] = e
+				}
+			})
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	return out, product, expectDelim(dec, '}')
+}
+
+// eachEntry decodes a JSON array of entries, one at a time.
+func eachEntry(dec *json.Decoder, f func(*api.Entry)) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	for dec.More() {
+		e := new(api.Entry)
+		if err := dec.Decode(e); err != nil {
+			return err
+		}
+		f(e)
+	}
+	return expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("want %v, found %v", d, tok)
+	}
+	return nil
 }
