@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"inplace/internal/api"
+	"inplace/internal/packed"
 	"inplace/internal/publish"
 	"inplace/internal/store"
 )
@@ -132,5 +135,34 @@ func runUpdatePublish(ctx context.Context, g *globalOptions, opts updatePublishO
 	}
 	fmt.Fprintf(g.stdout, "published update %d of %s: timestamp %d, channel %s, %d files added or changed, %d removed\n",
 		u.Number, u.Product, u.Timestamp, u.Channel(), added, removed)
+	return warm(ctx, d, u, g.stdout)
+}
+
+// warm prepares the downloads of the customers at the level before u
+// (deltas from the files they have, compressed files), so that the first
+// of them does not wait while the server computes them.
+func warm(ctx context.Context, d *data, u api.Update, out io.Writer) error {
+	base, err := d.store.Base(ctx, u.Product)
+	if err != nil {
+		return err
+	}
+	history, err := d.store.Updates(ctx, u.Product, store.UpdateFilter{})
+	if err != nil {
+		return err
+	}
+	var earlier []api.Update
+	for _, h := range history {
+		if h.Timestamp < u.Timestamp {
+			earlier = append(earlier, h)
+		}
+	}
+	start := time.Now()
+	p := packed.Packer{Store: d.store, Blobs: d.blobs}
+	n := 0
+	if err := p.Warm(ctx, u, store.Pristine(base, earlier), func() { n++ }); err != nil {
+		return fmt.Errorf("the update is published, but preparing its downloads failed (the server prepares them on first request instead): %w", err)
+	}
+	fmt.Fprintf(out, "prepared the downloads of %d file(s) (deltas from the previous level, compressed files) in %s\n",
+		n, time.Since(start).Round(time.Millisecond))
 	return nil
 }

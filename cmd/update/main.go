@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"inplace/internal/updater"
@@ -31,7 +32,15 @@ const (
 	exitReverted    = 4
 )
 
+// memoryLimit is the heap the garbage collector aims to stay under (a
+// soft limit; GOMEMLIMIT overrides it): the tool runs beside the product's
+// server, on machines sized for it.
+const memoryLimit = 64 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -10,8 +10,9 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"inplace/internal/api"
 	"inplace/internal/delta"
@@ -170,7 +171,8 @@ func (c *Client) downloadPacked(ctx context.Context, sha string, size int64, nam
 		os.Remove(infoName(name))
 		if info.ETag != "" && info.Length >= 0 {
 			// Known bytes of known length: a later run may resume them.
-			if err := fsx.WriteFile(infoName(name), mustJSON(info), 0o644); err != nil {
+			// A hint, not a record: a damaged one only restarts the download.
+			if err := os.WriteFile(infoName(name), mustJSON(info), 0o644); err != nil {
 				return info, err
 			}
 		}
@@ -196,7 +198,9 @@ func (c *Client) downloadPacked(ctx context.Context, sha string, size int64, nam
 	} else if n < want {
 		return info, fmt.Errorf("download %s: %w at %d of %d bytes", short(sha), errShort, held+n, info.Length)
 	}
-	return info, f.Sync()
+	// Not synced: the packed bytes are a step on the way; what they rebuild
+	// is synced, and verified whatever happened to them.
+	return info, nil
 }
 
 // errBadPacked marks an answer in a form the client did not ask for or
@@ -220,9 +224,12 @@ func checkPacked(info packedInfo, sha string, size int64, have *api.Have) error 
 	return fmt.Errorf("download %s: %w: %s; %s", short(sha), errBadPacked, why, tooLongAdvice)
 }
 
-// rebuildMu lets one delta be rebuilt at a time: each holds the old and
-// the new file in memory.
-var rebuildMu sync.Mutex
+// rebuilding bounds the memory of deltas rebuilt at once: each holds the
+// old file, the delta and the new file. A delta larger than the budget
+// waits for the whole of it.
+var rebuilding = semaphore.NewWeighted(rebuildBudget)
+
+const rebuildBudget = 48 << 20
 
 // rebuild writes the blob from its packed bytes into name and verifies it.
 func rebuild(sha string, size int64, name string, info packedInfo, have *api.Have) error {
@@ -232,14 +239,24 @@ func rebuild(sha string, size int64, name string, info packedInfo, have *api.Hav
 		if err := fsx.Rename(part, name); err != nil {
 			return err
 		}
+		if err := syncFile(name); err != nil {
+			return err
+		}
 	case api.EncodingZstd:
 		if err := decompressFile(part, name, size); err != nil {
 			return rebuildError(sha, err)
 		}
 	case api.EncodingDelta:
-		rebuildMu.Lock()
-		err := applyDelta(part, name, size, have)
-		rebuildMu.Unlock()
+		fi, err := os.Stat(have.Path)
+		if err != nil {
+			return rebuildError(sha, err)
+		}
+		weight := min(fi.Size()+info.Length+size, rebuildBudget)
+		if err := rebuilding.Acquire(context.Background(), weight); err != nil {
+			return err
+		}
+		err = applyDelta(part, name, size, have)
+		rebuilding.Release(weight)
 		if err != nil {
 			return rebuildError(sha, err)
 		}
@@ -268,22 +285,31 @@ func decompressFile(part, name string, size int64) error {
 }
 
 func applyDelta(part, name string, size int64, have *api.Have) error {
+	// Should the file have changed since the run hashed it, the delta
+	// fails its checksum or the result its hash, and the caller asks for
+	// the whole file.
 	old, err := os.ReadFile(have.Path)
 	if err != nil {
 		return err
-	}
-	if fsx.HashBytes(old) != have.SHA256 {
-		return errors.New("the file to start from changed")
 	}
 	d, err := os.ReadFile(part)
 	if err != nil {
 		return err
 	}
-	out, err := delta.Decode(old, d, size)
+	out, err := delta.DecodeOwned(old, d, size)
 	if err != nil {
 		return err
 	}
 	return writeSynced(name, func(w io.Writer) error { _, err := w.Write(out); return err })
+}
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // writeSynced creates name with what write writes, synced to disk.

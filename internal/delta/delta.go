@@ -86,6 +86,16 @@ func encode(old, new []byte, transform bool) ([]byte, error) {
 // one it was made from fails its checksum almost always; the caller must
 // still verify the result's hash.
 func Decode(old, delta []byte, size int64) ([]byte, error) {
+	return decode(old, delta, size, false)
+}
+
+// DecodeOwned is Decode for a caller that hands old over: it may overwrite
+// old, which saves holding a transformed copy of it.
+func DecodeOwned(old, delta []byte, size int64) ([]byte, error) {
+	return decode(old, delta, size, true)
+}
+
+func decode(old, delta []byte, size int64, owned bool) ([]byte, error) {
 	if err := checkSize("old", int64(len(old))); err != nil {
 		return nil, err
 	}
@@ -98,11 +108,15 @@ func Decode(old, delta []byte, size int64) ([]byte, error) {
 	}
 	dict := old
 	if flags&flagZip != 0 {
-		t, ok := zipTransform(old)
+		ok := false
+		if owned {
+			ok = zipTransformInPlace(old)
+		} else {
+			dict, ok = zipTransform(old)
+		}
 		if !ok {
 			return nil, errors.New("delta: the delta expects the old file to be a zip archive, and it is not one")
 		}
-		dict = t
 	}
 	out, err := decodeFrame(dict, frame, size, window(len(old), int(size)))
 	if err != nil {

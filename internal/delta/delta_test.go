@@ -321,3 +321,20 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeOwned: handing old over gives the same file, and old is the
+// caller's to lose.
+func TestDecodeOwned(t *testing.T) {
+	old, cur := jarPair(t, 11, 300, 3)
+	d, err := Encode(old, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeOwned(bytes.Clone(old), d, int64(len(cur)))
+	if err != nil || !bytes.Equal(got, cur) {
+		t.Fatalf("DecodeOwned: %v", err)
+	}
+	if _, err := DecodeOwned([]byte("not a zip"), d, int64(len(cur))); err == nil {
+		t.Error("DecodeOwned of a zip delta from a non-zip: no error")
+	}
+}

@@ -41,6 +41,20 @@ func zipTransform(b []byte) ([]byte, bool) {
 	return out, true
 }
 
+// zipTransformInPlace is zipTransform overwriting b: from the last field
+// back, each field still holds the original offset of the one before it.
+func zipTransformInPlace(b []byte) bool {
+	fields, ok := offsetFields(b)
+	if !ok {
+		return false
+	}
+	for i := len(fields) - 1; i > 0; i-- {
+		off, prev := binary.LittleEndian.Uint32(b[fields[i]:]), binary.LittleEndian.Uint32(b[fields[i-1]:])
+		binary.LittleEndian.PutUint32(b[fields[i]:], off-prev)
+	}
+	return true
+}
+
 // zipInverse undoes zipTransform in place: it restores the offset fields
 // of b by a running sum. It reports false, leaving b as it was, when b does
 // not have the structure zipTransform accepts.

@@ -169,6 +169,9 @@ func FuzzTransform(f *testing.F) {
 		if len(tb) != len(b) {
 			t.Fatalf("transform changed the length from %d to %d", len(b), len(tb))
 		}
+		if in := slices.Clone(b); !zipTransformInPlace(in) || !bytes.Equal(in, tb) {
+			t.Fatal("the transform in place differs from the copying one")
+		}
 		tfields, ok := offsetFields(tb)
 		if !ok || !slices.Equal(fields, tfields) {
 			t.Fatal("transformed bytes parse differently")

@@ -1,9 +1,6 @@
 package updater
 
 import (
-	"path"
-	"strings"
-
 	"inplace/internal/api"
 	"inplace/internal/plan"
 )
@@ -17,7 +14,7 @@ func renamed(steps []decided) map[string]*api.Entry {
 	removed := make(map[string][]*api.Entry) // stem -> removed files
 	for _, s := range steps {
 		if s.Action == plan.Remove && s.Local != nil && s.Local.Kind == api.KindFile {
-			k := stem(s.Path)
+			k := api.Stem(s.Path)
 			removed[k] = append(removed[k], s.Local)
 		}
 	}
@@ -26,21 +23,9 @@ func renamed(steps []decided) map[string]*api.Entry {
 		if s.Action != plan.Add || s.Target.Kind != api.KindFile {
 			continue
 		}
-		if from := removed[stem(s.Path)]; len(from) == 1 {
+		if from := removed[api.Stem(s.Path)]; len(from) == 1 {
 			out[s.Path] = from[0]
 		}
 	}
 	return out
-}
-
-// stem is a path without the digits of its file name: the name that
-// stays when only the version changes.
-func stem(p string) string {
-	dir, name := path.Split(p)
-	return dir + strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return -1
-		}
-		return r
-	}, name)
 }

@@ -6,11 +6,11 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"inplace/internal/api"
 	"inplace/internal/fsx"
 	"inplace/tools/e2ebench/benchgen"
 )
@@ -67,15 +67,7 @@ func compareFiles(r1, r2 string, ch benchgen.Change, sent map[string]payload) ([
 // renamed pairs added files with the removed file of the same name but
 // for its digits (a version bump), as the tool does.
 func renamed(ch benchgen.Change) map[string]string {
-	stem := func(p string) string {
-		dir, name := path.Split(p)
-		return dir + strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return -1
-			}
-			return r
-		}, name)
-	}
+	stem := api.Stem
 	removed := make(map[string][]string)
 	for _, p := range ch.Removed {
 		removed[stem(p)] = append(removed[stem(p)], p)
