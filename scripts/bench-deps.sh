@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the programs make bench measures against or with: git (the git
 # baseline), unzip and rsync (the full-pack baseline) and zstd (the bytes
-# the tool downloads are compared with zstd's on the same files). Safe to
+# the tool downloads are compared with zstd's on the same files) and GNU
+# time (the tool's peak memory, measured from outside). Safe to
 # run again; needs root for apt-get.
 set -euo pipefail
 need=()
-for c in git unzip rsync zstd; do
-  command -v "$c" >/dev/null || need+=("$c")
+for c in git unzip rsync zstd /usr/bin/time; do
+  command -v "$c" >/dev/null || need+=("$(basename "$c")")
 done
 if ((${#need[@]} == 0)); then
   exit 0

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"inplace/tools/e2ebench/benchgen"
@@ -37,9 +36,11 @@ type bench struct {
 	baselines bool // measure git and the full pack too
 	toolOnly  bool // only the tool: the larger product's no-op check and memory
 
-	server *exec.Cmd
-	proxy  *countingProxy
-	home   string
+	server      *exec.Cmd
+	proxy       *countingProxy
+	home        string
+	publishTime time.Duration // update publish, preparing the downloads included
+	publishOut  string
 }
 
 // run measures everything for one product.
@@ -57,14 +58,15 @@ func (b *bench) run() (*result, error) {
 	if err := b.startServer(r1, r2); err != nil {
 		return nil, err
 	}
+	res.publishTime, res.publishOut = b.publishTime, b.publishOut
 	defer b.stop()
 	if err := b.install(r1); err != nil {
 		return nil, err
 	}
 
-	// The first update: the server computes the packed forms (deltas and
-	// compressed files) and keeps them; later updates find them.
-	logf("first update (the server computes its packed forms)")
+	// The first update after publishing, reported on its own: any packed
+	// form publishing did not prepare is computed now.
+	logf("first update")
 	cold, err := b.tool(exitOK, false)
 	if err != nil {
 		return nil, err
@@ -177,14 +179,16 @@ func (b *bench) measureBaselines(res *result, r1, r2 string) error {
 	return os.RemoveAll(inst)
 }
 
-// admin runs an update-server command on the bench's data folder.
-func (b *bench) admin(stdin string, args ...string) error {
+// admin runs an update-server command on the bench's data folder and
+// returns what it printed.
+func (b *bench) admin(stdin string, args ...string) (string, error) {
 	cmd := exec.Command(filepath.Join(b.bin, "update-server"), append(args, "--data", b.data())...)
 	cmd.Stdin = strings.NewReader(stdin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("update-server %s: %v\n%s", strings.Join(args, " "), err, out)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("update-server %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return nil
+	return string(out), nil
 }
 
 func (b *bench) data() string { return filepath.Join(b.dir, "data") }
@@ -199,11 +203,17 @@ func (b *bench) startServer(r1, r2 string) error {
 		{"update", "publish", "--product", productKey, "--distribution", r2},
 	}
 	for _, s := range steps {
-		if err := b.admin("", s...); err != nil {
+		start := time.Now()
+		out, err := b.admin("", s...)
+		if err != nil {
 			return err
 		}
+		if s[0] == "update" {
+			b.publishTime = time.Since(start)
+			b.publishOut = strings.TrimSpace(out)
+		}
 	}
-	if err := b.admin(password+"\n", "user", "add", "--username", username, "--password-stdin", "--product", productKey, "--channel", "full"); err != nil {
+	if _, err := b.admin(password+"\n", "user", "add", "--username", username, "--password-stdin", "--product", productKey, "--channel", "full"); err != nil {
 		return err
 	}
 	addrFile := filepath.Join(b.dir, "server.addr")
@@ -261,6 +271,9 @@ func (b *bench) install(r1 string) error {
 	return os.WriteFile(filepath.Join(b.home, "updates", "product.txt"), []byte(productKey+"\n"), 0o644)
 }
 
+// timeCommand is GNU time (Debian's package time).
+const timeCommand = "/usr/bin/time"
+
 // Exit codes of the tool.
 const (
 	exitOK       = 0
@@ -281,7 +294,12 @@ func (b *bench) tool(want int, phases bool, args ...string) (toolRun, error) {
 		return toolRun{}, err
 	}
 	args = append([]string{"--home", b.home, "--server", b.proxy.url, "--non-interactive", "--channel", "full", "--json"}, args...)
-	cmd := exec.Command(filepath.Join(b.bin, "update"), args...)
+	// The peak memory comes from GNU time, which forks the tool from its
+	// own small process: the rusage of a child this (large) process starts
+	// itself counts this process's memory, which the child shared until it
+	// ran the tool.
+	rssFile := filepath.Join(b.dir, "tool.rss")
+	cmd := exec.Command(timeCommand, append([]string{"-o", rssFile, "-f", "%M", filepath.Join(b.bin, "update")}, args...)...)
 	cmd.Env = append(os.Environ(), "UPDATE_USERNAME="+username, "UPDATE_PASSWORD="+password)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -298,9 +316,20 @@ func (b *bench) tool(want int, phases bool, args ...string) (toolRun, error) {
 	if code != want {
 		return r, fmt.Errorf("update %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out, stderr.String())
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = ru.Maxrss * 1024
+	kib, err := os.ReadFile(rssFile)
+	if err != nil {
+		return r, err
 	}
+	// The last line: GNU time writes "Command exited with non-zero
+	// status N" before it.
+	lines := strings.Fields(strings.TrimSpace(string(kib)))
+	if len(lines) == 0 {
+		return r, fmt.Errorf("GNU time wrote nothing to %s", rssFile)
+	}
+	if _, err := fmt.Sscan(lines[len(lines)-1], &r.rss); err != nil {
+		return r, fmt.Errorf("GNU time's %s: %q: %v", rssFile, kib, err)
+	}
+	r.rss *= 1024
 	if phases {
 		var rep struct {
 			Phases []struct {

@@ -21,7 +21,9 @@ type result struct {
 	stats  benchgen.Stats
 	change benchgen.Change
 
-	coldUpdate   time.Duration // the first update, while the server packs
+	coldUpdate   time.Duration // the first update after publishing
+	publishTime  time.Duration
+	publishOut   string
 	backupBytes  int64
 	dryRun       []toolRun
 	update       []toolRun
@@ -125,11 +127,12 @@ func (r *result) write(w io.Writer) {
 	p("| (b) git: fetch the vendor commit from a local repository, merge | %s | | 1× | |", ms(git))
 	p("| (c) full pack: unzip the new distribution, rsync onto the installation | %s | | | 1× |", ms(pack))
 	p("")
-	p("The first update after publishing took %s: the server computed its packed forms (deltas, compressed files) then, and keeps them for every later download.", ms(r.coldUpdate))
+	p("Publishing the update took %s; it printed: %q. The first update after it took %s.", ms(r.publishTime), r.publishOut, ms(r.coldUpdate))
 	p("")
 	p("Bytes: the update sent %s over the wire (median; new content %s). Backup space after the update: %s (replaced and removed files: %s; the product: %s).",
 		mib(medianInt(r.wire)), mib(ch.NewBytes), mib(r.backupBytes), mib(ch.OldBytes), mib(r.stats.Bytes))
 	r.writeFiles(p)
+	r.writeTargets(p)
 	p("")
 	p("No-op check (nothing to do) and peak memory:")
 	p("")
@@ -197,4 +200,70 @@ func (r *result) writeFiles(p func(string, ...any)) {
 			mib(s.z3), float64(s.sent)/float64(max(s.z3, 1)), s.worst3, s.worst3At,
 			mib(s.p19), float64(s.sent)/float64(max(s.p19, 1)), s.worst19, s.worst19At)
 	}
+}
+
+// writeTargets checks the figures against the goals set for them (issue 6)
+// and says, for each, whether this run met it.
+func (r *result) writeTargets(p func(string, ...any)) {
+	up, rv := median(walls(r.update)), median(walls(r.revert))
+	apply := phase(r.update, "apply")
+	floor, git, pack := median(r.floor), median(r.git), median(r.pack)
+	met := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**missed**"
+	}
+	type target struct{ goal, got, verdict string }
+	ts := []target{
+		{"apply at most 2× the floor", fmt.Sprintf("apply step %s, whole run %s", ratio(apply, floor), ratio(up, floor)),
+			met(apply <= 2*floor) + wholeRun(up <= 2*floor)},
+		{"revert at most 2× the floor", ratio(rv, floor), met(rv <= 2*floor)},
+	}
+	if git > 0 {
+		ts = append(ts, target{"at least 5× faster than git (whole run)", fmt.Sprintf("%.1f× faster", float64(git)/float64(up)), met(git >= 5*up)})
+	}
+	if pack > 0 {
+		ts = append(ts, target{"at least 20× faster than the full pack (whole run)", fmt.Sprintf("%.1f× faster", float64(pack)/float64(up)), met(pack >= 20*up)})
+	}
+	var jarSent, jarP19 int64
+	worstJar, worst3 := 0.0, 0.0
+	for _, f := range r.files {
+		if ext := path.Ext(f.path); ext == ".jar" || ext == ".war" {
+			jarSent += f.sent
+			jarP19 += f.patch19
+			worstJar = max(worstJar, float64(f.sent)/float64(max(f.patch19, 1)))
+		}
+		worst3 = max(worst3, float64(f.sent)/float64(max(f.zstd3, 1)))
+	}
+	if jarP19 > 0 {
+		ts = append(ts,
+			target{"bytes for a changed jar no more than zstd -19 --long=27 --patch-from", fmt.Sprintf("%.3f of it in all, worst jar %.3f", float64(jarSent)/float64(jarP19), worstJar), met(worstJar <= 1)},
+			target{"any file never more than its zstd -3 size", fmt.Sprintf("worst file %.3f of it", worst3), met(worst3 <= 1)})
+	}
+	if b := r.big; b != nil {
+		q := float64(median(walls(b.noop))) / float64(median(walls(r.noop)))
+		ts = append(ts,
+			target{fmt.Sprintf("no-op check at %d files within 20%% of %d files", b.stats.Files, r.stats.Files), fmt.Sprintf("%.2f×", q), met(q <= 1.2)},
+			target{fmt.Sprintf("peak memory below 100 MiB at %d files", b.stats.Files), mib(max(peak(b.update), peak(b.noop))), met(max(peak(b.update), peak(b.noop)) < 100<<20)})
+	}
+	ts = append(ts, target{"backup space equal to the replaced and removed files", fmt.Sprintf("%s for %s", mib(r.backupBytes), mib(r.change.OldBytes)),
+		met(r.backupBytes <= r.change.OldBytes+r.change.OldBytes/100)})
+	p("")
+	p("Goals (issue 6), checked on this run's figures:")
+	p("")
+	p("| goal | this run | |")
+	p("|---|---|---|")
+	for _, t := range ts {
+		p("| %s | %s | %s |", t.goal, t.got, t.verdict)
+	}
+}
+
+// wholeRun notes whether the whole run, download included, met the
+// apply goal too.
+func wholeRun(ok bool) string {
+	if ok {
+		return " (the whole run too)"
+	}
+	return " (the whole run, which also checks, plans and downloads over the network, did not)"
 }

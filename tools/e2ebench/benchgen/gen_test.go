@@ -361,3 +361,24 @@ func TestDefaultSize(t *testing.T) {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// TestNamesIgnoreCase: a name that differs from a taken one only by case
+// is taken too (update-server refuses such pairs: they are one file on
+// Windows and macOS).
+func TestNamesIgnoreCase(t *testing.T) {
+	n := &namer{taken: make(map[string]bool)}
+	names := []string{"conf/KeyStore.xml", "conf/Keystore.xml", "conf/keystore.xml"}
+	i := 0
+	got := []string{n.take(func() string { return names[0] })}
+	for range 2 {
+		i++
+		got = append(got, n.take(func() string { return names[i] }))
+	}
+	seen := make(map[string]bool)
+	for _, p := range got {
+		if seen[strings.ToLower(p)] {
+			t.Fatalf("names %q differ only by case", got)
+		}
+		seen[strings.ToLower(p)] = true
+	}
+}

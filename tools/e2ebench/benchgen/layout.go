@@ -70,9 +70,11 @@ var skeleton = []string{
 // of each kind.
 const minFiles = 100
 
-// A namer hands out paths that are not taken yet.
+// A namer hands out paths that are not taken yet, ignoring case: a product
+// ships to Windows and macOS, where KeyStore.xml and Keystore.xml are one
+// file (update-server refuses such a pair).
 type namer struct {
-	taken map[string]bool
+	taken map[string]bool // lower-cased paths
 }
 
 // take returns the first name gen makes that is free, after a few tries
@@ -87,8 +89,8 @@ func (n *namer) take(gen func() string) string {
 			}
 			p = strings.TrimSuffix(p, ext) + fmt.Sprint(i) + ext
 		}
-		if !n.taken[p] {
-			n.taken[p] = true
+		if !n.taken[strings.ToLower(p)] {
+			n.taken[strings.ToLower(p)] = true
 			return p
 		}
 	}
@@ -251,7 +253,7 @@ func plan(o Options) []fileSpec {
 		files = append(files, fileSpec{path: p, size: int64(size), seed: hashSeed(o.Seed, "file", p)})
 	}
 	for _, p := range skeleton {
-		names.taken[p] = true
+		names.taken[strings.ToLower(p)] = true
 		add(p, sampleSize(r, p))
 	}
 	wars := min(max(o.Files/3000+1, 1), len(webapps))

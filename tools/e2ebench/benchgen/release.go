@@ -205,7 +205,7 @@ func planRelease(files []scanned, o Options) releasePlan {
 	exists := make(map[string]bool)
 	perDir := make(map[string]int)
 	for _, f := range files {
-		exists[f.path] = true
+		exists[strings.ToLower(f.path)] = true
 		perDir[path.Dir(f.path)]++
 		switch ext := path.Ext(f.path); {
 		case ext == ".jar":
@@ -276,7 +276,7 @@ func planRelease(files []scanned, o Options) releasePlan {
 	for i := range nAdd {
 		var name string
 		var size float64
-		for name == "" || exists[name] {
+		for name == "" || exists[strings.ToLower(name)] {
 			switch i % 4 {
 			case 0:
 				name = "repository/components/plugins/org.wso2.carbon." + word(r) + "." + word(r) + ".ext_" + version(r) + ".jar"
@@ -293,7 +293,7 @@ func planRelease(files []scanned, o Options) releasePlan {
 				size = sampleSize(r, name)
 			}
 		}
-		exists[name] = true
+		exists[strings.ToLower(name)] = true
 		p.actions = append(p.actions, action{to: name, kind: newFile, size: int64(size), seed: hashSeed(o.Seed, "added", name)})
 		budget -= size
 	}
@@ -310,7 +310,7 @@ func planRelease(files []scanned, o Options) releasePlan {
 		to := f.path
 		if i < nRename {
 			to = renamed(f.path, exists)
-			exists[to] = true
+			exists[strings.ToLower(to)] = true
 		}
 		p.actions = append(p.actions, action{from: f.path, to: to, kind: rebuildArchive, seed: hashSeed(o.Seed, "change", f.path)})
 	}
@@ -328,7 +328,7 @@ func renamed(p string, exists map[string]bool) string {
 	v := stem[i+1:]
 	for {
 		v = bumpVersion(v)
-		if q := dir + stem[:i+1] + v + ".jar"; !exists[q] {
+		if q := dir + stem[:i+1] + v + ".jar"; !exists[strings.ToLower(q)] {
 			return q
 		}
 	}
