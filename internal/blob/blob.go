@@ -6,7 +6,8 @@
 // blob under a name that is not its hash, and knows nothing about products,
 // users or channels: who may read a blob is decided by the caller.
 //
-// Implementations: package dir (a content-addressed folder). The conformance
+// Implementations: package dir (a content-addressed folder) and package s3
+// (an S3-compatible object store, shared by replicas). The conformance
 // suite every implementation must pass is package blobtest.
 package blob
 
@@ -14,6 +15,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
+	"time"
 )
 
 // ErrNotFound is returned (possibly wrapped) by Open when the store holds no
@@ -47,6 +50,17 @@ type Store interface {
 	// Has reports whether the blob named sum is stored. It fails with
 	// ErrBadHash when sum is not a valid hash.
 	Has(ctx context.Context, sum string) (bool, error)
+
+	// Ping reports whether the store answers; /readyz asks it.
+	Ping(ctx context.Context) error
+}
+
+// Presigner is implemented by blob stores whose blobs can be fetched
+// straight from the store, without the server, at a URL that expires.
+type Presigner interface {
+	// Presign returns a URL that serves the blob named sum with GET until
+	// ttl has passed.
+	Presign(ctx context.Context, sum string, ttl time.Duration) (*url.URL, error)
 }
 
 // ValidHash reports whether s is a hex SHA-256 as blobs are named: 64

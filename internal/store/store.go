@@ -10,7 +10,8 @@
 // decides who may read what: it answers questions such as BlobVisible and the
 // server decides.
 //
-// Implementations: package sqlite (embedded, the default). The conformance
+// Implementations: package sqlite (embedded, the default) and package
+// postgres (shared by replicas). The conformance
 // suite every implementation must pass is package storetest.
 package store
 
@@ -271,6 +272,18 @@ type Store interface {
 	// PutPacked records a packed form. Recording one that exists keeps the
 	// first: a packed form, like a blob, never changes once recorded.
 	PutPacked(ctx context.Context, p Packed) error
+
+	// Exclusive runs fn unless work of the same name is running already,
+	// in this process or in another one sharing the store, and reports
+	// whether fn ran. Scheduled work of the server (re-signing the
+	// metadata, deleting expired tokens) goes through it, so that
+	// replicas sharing one database do it once. The context given to fn is
+	// cancelled when ctx is, or when the store loses the means to keep
+	// others out (a PostgreSQL connection drops).
+	Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
+
+	// Ping reports whether the store answers; /readyz asks it.
+	Ping(ctx context.Context) error
 
 	// Close releases the store's resources.
 	Close() error

@@ -35,6 +35,11 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		{"BadHashes", testBadHashes},
 		{"OpenSeeks", testSeek},
 		{"ConcurrentPuts", testConcurrent},
+		{"Ping", func(t *testing.T, s blob.Store) {
+			if err := s.Ping(context.Background()); err != nil {
+				t.Fatalf("Ping: %v", err)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -158,3 +158,15 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Ping implements blob.Store: the folder is there.
+func (s *Store) Ping(ctx context.Context) error {
+	fi, err := os.Stat(s.root)
+	if err != nil {
+		return fmt.Errorf("blob folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("blob folder %s is not a folder", s.root)
+	}
+	return nil
+}

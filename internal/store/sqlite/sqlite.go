@@ -32,7 +32,8 @@ var migrationFiles embed.FS
 
 // Store is a store.Store on a SQLite database file.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	file string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -52,7 +53,7 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", file, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, file: file}, nil
 }
 
 // Close implements store.Store.

@@ -45,6 +45,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Metadata", testMetadata},
 		{"ConcurrentMetadata", testConcurrentMetadata},
 		{"Packed", testPacked},
+		{"Exclusive", testExclusive},
+		{"Ping", func(t *testing.T, s store.Store) {
+			if err := s.Ping(ctx); err != nil {
+				t.Fatalf("Ping: %v", err)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
