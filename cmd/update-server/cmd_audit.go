@@ -110,7 +110,7 @@ func runAuditList(ctx context.Context, g *globalOptions, opts auditListOptions, 
 	if opts.Limit < 0 {
 		return fmt.Errorf("--limit %d: give a positive number of events", opts.Limit)
 	}
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

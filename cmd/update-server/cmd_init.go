@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"inplace/internal/blob/dir"
-	"inplace/internal/store/sqlite"
+	"inplace/internal/repo"
 )
 
 func newInitCommand(g *globalOptions) *cobra.Command {
@@ -25,9 +22,14 @@ the signed metadata. It writes root.json: ship it in every product as
 PRODUCT_HOME/updates/root.json, the root of trust of the update tool.
 Move keys/root.key and keys/targets.key offline afterwards (see
 docs/security.md). Running it on an existing data folder changes nothing but
-upgrades the database schema if this program is newer.`,
+upgrades the database schema if this program is newer.
+
+With --db postgres://… and --blobs s3://…, the metadata and the contents go
+there, and the data folder keeps only the keys and root.json: copy the
+snapshot and timestamp keys to every serve replica.`,
 		Example: `  update-server init
-  update-server init --data /srv/updates`,
+  update-server init --data /srv/updates
+  update-server init --data /srv/keys --db postgres://inplace@db.internal/inplace --blobs s3://KEY:SECRET@s3.internal/updates`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInit(cmd.Context(), g, args)
@@ -37,34 +39,36 @@ upgrades the database schema if this program is newer.`,
 
 func runInit(ctx context.Context, g *globalOptions, args []string) error {
 	folder := g.Data
-	_, err := os.Stat(filepath.Join(folder, dbFileName))
-	existed := err == nil
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
 	if err := os.MkdirAll(folder, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(folder, dbFileName))
+	d, err := openStores(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	v, err := st.Version(ctx)
+	defer d.Close()
+	v, err := d.store.(interface {
+		Version(context.Context) (int, error)
+	}).Version(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := dir.New(filepath.Join(folder, blobsFolder)); err != nil {
+	_, err = (&repo.Repo{Store: d.store}).Root(ctx)
+	existed := err == nil
+	if err != nil && !errors.Is(err, repo.ErrNotInitialised) {
 		return err
 	}
-	if err := initSigningKeys(ctx, folder, st); err != nil {
+	if err := initSigningKeys(ctx, folder, d.store); err != nil {
 		return err
 	}
-
+	where := "data folder " + folder
+	if g.DB != "" {
+		where = fmt.Sprintf("database %s (keys in %s)", redactURL(g.DB), folder)
+	}
 	if existed {
-		fmt.Fprintf(g.stdout, "data folder %s is already initialized (schema version %d)\n", folder, v)
+		fmt.Fprintf(g.stdout, "%s is already initialized (schema version %d)\n", where, v)
 		return nil
 	}
-	fmt.Fprintf(g.stdout, "initialized data folder %s (schema version %d)\n", folder, v)
+	fmt.Fprintf(g.stdout, "initialized %s (schema version %d)\n", where, v)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -139,7 +140,7 @@ func newKeysRootCommand(g *globalOptions) *cobra.Command {
 		Short: "Write the newest root metadata: what products ship as updates/root.json",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := openData(cmd.Context(), g.Data)
+			d, err := openData(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
@@ -174,7 +175,7 @@ between storing and signing, or to renew the targets before they expire
 			if err != nil {
 				return err
 			}
-			d, err := openData(cmd.Context(), g.Data)
+			d, err := openData(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
@@ -268,7 +269,7 @@ func runKeysRotate(ctx context.Context, g *globalOptions, o keysRotateOptions) e
 			timestamp = keys[0]
 		}
 	}
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}
@@ -299,19 +300,34 @@ func runKeysRotate(ctx context.Context, g *globalOptions, o keysRotateOptions) e
 	return nil
 }
 
-// refreshMetadata re-signs the snapshot and timestamp before they expire,
-// every interval, until ctx ends. It reads the online keys of the data
+// maintain does the scheduled work of serve every interval until ctx ends:
+// it re-signs the snapshot and timestamp before they expire and deletes
+// expired tokens. Each piece of work runs in store.Exclusive, so replicas
+// sharing one database do it once. It reads the online keys of the data
 // folder each time, so a rotation (keys rotate) needs no restart.
-func refreshMetadata(ctx context.Context, r *repo.Repo, folder string, every time.Duration, warn func(error)) {
+func maintain(ctx context.Context, st store.Store, r *repo.Repo, folder string, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		snapshot, timestamp, err := onlineKeys(folder)
-		if err == nil {
-			_, err = r.Refresh(ctx, snapshot, timestamp)
-		}
+		_, err := st.Exclusive(ctx, "resign", func(ctx context.Context) error {
+			snapshot, timestamp, err := onlineKeys(folder)
+			if err == nil {
+				_, err = r.Refresh(ctx, snapshot, timestamp)
+			}
+			return err
+		})
 		if err != nil && ctx.Err() == nil {
-			warn(err)
+			log.Warn("re-sign the metadata", "err", err)
+		}
+		_, err = st.Exclusive(ctx, "cleanup", func(ctx context.Context) error {
+			n, err := st.DeleteExpiredTokens(ctx, time.Now())
+			if n > 0 {
+				log.Info("deleted expired tokens", "count", n)
+			}
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			log.Warn("delete expired tokens", "err", err)
 		}
 		select {
 		case <-ctx.Done():

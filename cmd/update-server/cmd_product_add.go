@@ -41,7 +41,7 @@ refused; so is a product that exists already.`,
 }
 
 func runProductAdd(ctx context.Context, g *globalOptions, opts productAddOptions, args []string) error {
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ the newest update, 0 when none).`,
 }
 
 func runProductList(ctx context.Context, g *globalOptions, args []string) error {
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

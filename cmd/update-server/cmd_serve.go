@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,8 +25,11 @@ type serveOptions struct {
 	TokenTTL time.Duration
 	TLSCert  string
 	TLSKey   string
-	DB       string
-	Blobs    string
+
+	RedirectBlobs time.Duration
+	LogFormat     string
+	LogLevel      string
+	DrainDelay    time.Duration
 
 	TimestampExpiry time.Duration
 	SnapshotExpiry  time.Duration
@@ -43,12 +48,21 @@ func newServeCommand(g *globalOptions) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the /v1 API to the update tool",
 		Long: `Serve the /v1 HTTP API from the data folder until SIGINT or SIGTERM, then
-finish the requests in flight and exit 0.
+finish the requests in flight and exit 0 (--drain-delay first answers
+/readyz with 503 for a while, so that load balancers move away).
+
+Besides the API: /healthz (the process serves), /readyz (the metadata and
+blob stores answer; 503 while shutting down) and /metrics (Prometheus:
+requests, latency, bytes, logins and failures by reason). Several replicas
+can serve one PostgreSQL database and one S3 store (--db, --blobs); the
+scheduled work (re-signing the timestamp, deleting expired tokens) is done by
+one of them at a time.
 
 --addr-file writes the address actually listened on (host:port) to a file
 once the server accepts connections, which lets scripts use --addr :0.
-One log line per request goes to stderr; tokens and passwords are never
-logged.
+One log line per request goes to stderr (--log-level info; warn keeps
+only problems; --log-format json for log collectors); tokens and passwords
+are never logged.
 
 A login gets an access token (--token-ttl, default 15m) and a refresh token
 (--refresh-ttl, default 30 days) that the tool exchanges, once, for new ones.
@@ -58,7 +72,8 @@ Failed logins are limited per username (10 a minute) and per client address
 refreshes and downloads go to the audit log ("update-server audit list").`,
 		Example: `  update-server serve --data /srv/updates --addr :8080
   update-server serve --addr 127.0.0.1:0 --addr-file /tmp/update-server.addr
-  update-server serve --addr :8443 --tls-cert cert.pem --tls-key key.pem`,
+  update-server serve --addr :8443 --tls-cert cert.pem --tls-key key.pem
+  update-server serve --data /srv/keys --db postgres://inplace@db/inplace --blobs s3://KEY:SECRET@s3/updates --drain-delay 5s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), g, opts, args)
@@ -75,17 +90,17 @@ refreshes and downloads go to the audit log ("update-server audit list").`,
 	f.DurationVar(&opts.TimestampExpiry, "timestamp-expiry", repo.DefaultExpiry.Timestamp,
 		"how long a signed timestamp stays valid; serve re-signs it when half is left, so a client never waits on metadata older than this")
 	f.DurationVar(&opts.SnapshotExpiry, "snapshot-expiry", repo.DefaultExpiry.Snapshot, "how long a signed snapshot stays valid; re-signed when half is left")
-	f.StringVar(&opts.DB, "db", "", "metadata database `URL` (not supported yet: the SQLite database of the data folder is used)")
-	f.StringVar(&opts.Blobs, "blobs", "", "blob store `URL` (not supported yet: the blob folder of the data folder is used)")
+	f.DurationVar(&opts.RedirectBlobs, "redirect-blobs", 0, "answer downloads of whole blobs with a redirect to a pre-signed URL of the S3 store, valid this `long` (0: the server sends the bytes)")
+	f.StringVar(&opts.LogFormat, "log-format", "text", "log lines as text or json")
+	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info (a line per request), warn or error")
+	f.DurationVar(&opts.DrainDelay, "drain-delay", 0, "on SIGTERM, answer /readyz with 503 this `long` before closing the listener, so that load balancers stop sending requests")
 	return cmd
 }
 
 func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []string) error {
-	if opts.DB != "" {
-		return fmt.Errorf("--db %s: not supported yet; leave it out to use the SQLite database in the data folder", opts.DB)
-	}
-	if opts.Blobs != "" {
-		return fmt.Errorf("--blobs %s: not supported yet; leave it out to use the blob folder in the data folder", opts.Blobs)
+	logger, err := newLogger(g.stderr, opts.LogFormat, opts.LogLevel)
+	if err != nil {
+		return err
 	}
 	if (opts.TLSCert == "") != (opts.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -104,7 +119,10 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	d, err := openData(ctx, g.Data)
+	if opts.RedirectBlobs < 0 || opts.DrainDelay < 0 {
+		return errors.New("--redirect-blobs and --drain-delay must not be negative")
+	}
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}
@@ -117,19 +135,16 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(g.stderr, nil))
 	r := &repo.Repo{Store: d.store, Expiry: repo.Expiry{Timestamp: opts.TimestampExpiry, Snapshot: opts.SnapshotExpiry}}
 	if _, err := r.Refresh(ctx, snapshot, timestamp); err != nil {
 		return fmt.Errorf("re-sign the metadata: %w", err)
 	}
 	rctx, stopRefresh := context.WithCancel(ctx)
 	defer stopRefresh()
-	go refreshMetadata(rctx, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), func(err error) {
-		logger.Warn("re-sign the metadata", "err", err)
-	})
+	go maintain(rctx, d.store, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), logger)
 
 	h, err := server.New(server.Options{Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
-		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader})
+		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader, RedirectBlobs: opts.RedirectBlobs})
 	if err != nil {
 		return err
 	}
@@ -155,7 +170,7 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	if tlsConfig != nil {
 		scheme = "https"
 	}
-	fmt.Fprintf(g.stderr, "update-server: serving %s on %s://%s\n", g.Data, scheme, addr)
+	fmt.Fprintf(g.stderr, "update-server: serving %s on %s://%s\n", describeData(g), scheme, addr)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -170,7 +185,15 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(g.stderr, "update-server: shutting down\n")
+	fmt.Fprintf(g.stderr, "update-server: shutting down: finishing the requests in flight\n")
+	h.Drain()
+	if opts.DrainDelay > 0 {
+		select {
+		case <-time.After(opts.DrainDelay):
+		case err := <-errc:
+			return err
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -180,4 +203,35 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 		return err
 	}
 	return nil
+}
+
+// newLogger returns the server's logger, writing to w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	o := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// describeData says where the served data is, without passwords.
+func describeData(g *globalOptions) string {
+	if g.DB == "" && g.Blobs == "" {
+		return g.Data
+	}
+	db, blobs := g.DB, g.Blobs
+	if db == "" {
+		db = filepath.Join(g.Data, dbFileName)
+	}
+	if blobs == "" {
+		blobs = filepath.Join(g.Data, blobsFolder)
+	}
+	return fmt.Sprintf("%s and %s", redactURL(db), redactURL(blobs))
 }

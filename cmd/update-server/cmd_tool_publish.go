@@ -43,7 +43,7 @@ are semantic versions (1.4.0, 1.4.0-rc.1; a leading v is dropped).`,
 }
 
 func runToolPublish(ctx context.Context, g *globalOptions, opts toolPublishOptions, args []string) error {
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

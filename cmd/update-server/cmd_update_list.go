@@ -33,7 +33,7 @@ func newUpdateListCommand(g *globalOptions) *cobra.Command {
 }
 
 func runUpdateList(ctx context.Context, g *globalOptions, opts updateListOptions, args []string) error {
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

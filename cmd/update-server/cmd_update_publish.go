@@ -96,7 +96,7 @@ func runUpdatePublish(ctx context.Context, g *globalOptions, opts updatePublishO
 	if err != nil {
 		return err
 	}
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func runUserAdd(ctx context.Context, g *globalOptions, opts userAddOptions, args
 	if err != nil {
 		return err
 	}
-	d, err := openData(ctx, g.Data)
+	d, err := openData(ctx, g)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ func buildVersion() string { return buildversion.Of(version) }
 type globalOptions struct {
 	Data       string // the data folder
 	TargetsKey string // the targets key file; "" means DATA/keys/targets.key
+	DB         string // the metadata database URL; "" means DATA/inplace.db
+	Blobs      string // the blob store URL; "" means DATA/blobs
 	stdin      io.Reader
 	stdout     io.Writer
 	stderr     io.Writer
@@ -50,6 +52,12 @@ and a content-addressed folder of file contents (blobs/). Create it with
 "update-server init", fill it with the product, update, user and tool commands,
 and serve it with "update-server serve".
 
+Past one machine, keep the metadata in PostgreSQL (--db postgres://…) and the
+contents in an S3-compatible store (--blobs s3://…), and run as many "serve"
+replicas as needed: they share nothing else. The data folder then holds only
+the signing keys. Every command takes --db and --blobs (or the environment
+variables UPDATE_SERVER_DB and UPDATE_SERVER_BLOBS).
+
 Exit status: 0 on success, 1 on any error (the message is on stderr).`,
 		Example: `  update-server init --data /srv/updates
   update-server product add --data /srv/updates --name wso2am --version 4.2.0 wso2am-4.2.0.zip
@@ -62,6 +70,10 @@ Exit status: 0 on success, 1 on any error (the message is on stderr).`,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.PersistentFlags().StringVar(&g.Data, "data", "./update-data", "the data `folder` (database and blobs)")
+	root.PersistentFlags().StringVar(&g.DB, "db", os.Getenv("UPDATE_SERVER_DB"),
+		"the metadata database `URL`: postgres://user:password@host/db (default: DATA/inplace.db, SQLite; env UPDATE_SERVER_DB)")
+	root.PersistentFlags().StringVar(&g.Blobs, "blobs", os.Getenv("UPDATE_SERVER_BLOBS"),
+		"the blob store `URL`: s3://key:secret@host/bucket[/prefix][?tls=false] or a folder (default: DATA/blobs; env UPDATE_SERVER_BLOBS)")
 	root.PersistentFlags().StringVar(&g.TargetsKey, "targets-key", "", "the targets key `file` publishing signs with (default DATA/keys/targets.key)")
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)

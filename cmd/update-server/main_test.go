@@ -221,8 +221,10 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("tool publish printed %q", out)
 	}
 
-	fails(t, "--db postgres://x: not supported yet", "", "serve", d, "--db", "postgres://x")
-	fails(t, "--blobs s3://x: not supported yet", "", "serve", d, "--blobs", "s3://x")
+	fails(t, "--db mysql://u:xxxxx@x/db: want postgres://", "", "serve", d, "--db", "mysql://u:secret@x/db")
+	fails(t, "--blobs ftp://x: want s3://", "", "serve", d, "--blobs", "ftp://x")
+	fails(t, "no bucket", "", "serve", d, "--blobs", "s3://x")
+	fails(t, "--log-format \"xml\": want text or json", "", "serve", d, "--log-format", "xml")
 	fails(t, `unknown command "bogus"`, "", "bogus")
 
 	// Serve, use the API, shut down.

@@ -96,8 +96,24 @@ func NewWith(rawURL string, o Options) (*Client, error) {
 	tr.ResponseHeaderTimeout = 60 * time.Second
 	tr.TLSClientConfig = tlsConfig
 	c := &Client{base: u, caFile: o.CAFile}
-	c.http = &http.Client{Transport: &renewing{c: c, next: &guard{c: c, next: tr}}}
+	c.http = &http.Client{Transport: &renewing{c: c, next: &guard{c: c, next: tr}}, CheckRedirect: c.checkRedirect}
 	return c, nil
+}
+
+// maxRedirects bounds the redirects followed for one request.
+const maxRedirects = 5
+
+// checkRedirect follows a redirect, such as the server's to its blob store,
+// without the token: the token is for the server alone, and the redirect's
+// URL carries its own authorization.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	if req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host {
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 // URL is the server's address.

@@ -27,6 +27,7 @@ func (s *Server) audit(r *http.Request, e store.AuditEvent) {
 	e.Time = s.now().UTC()
 	e.Address = s.clientAddr(r)
 	e.Username, e.Product, e.Detail = clip(e.Username), clip(e.Product), clip(e.Detail)
+	s.metrics.login(e)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
 	defer cancel()
 	if err := s.store.AddAudit(ctx, e); err != nil {

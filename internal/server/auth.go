@@ -245,9 +245,6 @@ func (s *Server) issue(ctx context.Context, username, product, channel, family, 
 	if err != nil {
 		return api.TokenResponse{}, err
 	}
-	if _, err := s.store.DeleteExpiredTokens(ctx, now); err != nil {
-		s.log.Warn("delete expired tokens", "err", err)
-	}
 	return api.TokenResponse{
 		Token:            access,
 		ExpiresAt:        at.Expires.Truncate(time.Millisecond),

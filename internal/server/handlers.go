@@ -156,7 +156,28 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
+	if s.redirect > 0 {
+		s.redirectBlob(w, r, sum)
+		return
+	}
 	s.serveBlob(w, r, sum, sum, "private, max-age=31536000, immutable", notFound)
+}
+
+// redirectBlob answers with a redirect to a URL of the blob store that
+// serves the blob for s.redirect, and audits the download as redirected.
+// The client verifies the bytes against the signed metadata, as it does
+// those the server sends.
+func (s *Server) redirectBlob(w http.ResponseWriter, r *http.Request, sum string) {
+	u, err := s.blobs.(blob.Presigner).Presign(r.Context(), sum, s.redirect)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	t := tokenFrom(r.Context())
+	s.audit(r, store.AuditEvent{Action: store.AuditDownload, OK: true, Username: t.Username, Product: t.Product,
+		Detail: sum + ": redirected to the blob store"})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
 // serveBlob answers with the content named by sum (Range and ETag

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"inplace/internal/api"
@@ -63,6 +65,13 @@ type Options struct {
 
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+
+	// RedirectBlobs, when positive, answers a download of a whole blob
+	// with a redirect to a URL of the blob store that is valid this long,
+	// so that the store (or a CDN in front of it) carries the bytes. The
+	// blob store must be a blob.Presigner. Packed forms and ranges of
+	// them are still served by the server.
+	RedirectBlobs time.Duration
 }
 
 // Server is the HTTP API. Create it with New; it is safe for concurrent use.
@@ -80,6 +89,10 @@ type Server struct {
 	refreshTTL  time.Duration
 	addrLimiter *limiter
 	trustProxy  bool
+
+	metrics  *metrics
+	draining atomic.Bool
+	redirect time.Duration
 }
 
 // New returns the API handler.
@@ -94,6 +107,11 @@ func New(o Options) (*Server, error) {
 		log:      o.Logger,
 		now:      o.Now,
 		packer:   newPacker(o.Store, o.Blobs),
+		metrics:  newMetrics(),
+		redirect: o.RedirectBlobs,
+	}
+	if _, ok := o.Blobs.(blob.Presigner); s.redirect > 0 && !ok {
+		return nil, errors.New("server: the blob store cannot presign URLs, so blobs cannot be served by redirect")
 	}
 	if s.tokenTTL == 0 {
 		s.tokenTTL = DefaultTokenTTL
@@ -142,6 +160,8 @@ func New(o Options) (*Server, error) {
 		})
 	}
 	route(http.MethodGet, "/healthz", s.handleHealth)
+	route(http.MethodGet, "/readyz", s.handleReady)
+	mux.Handle("GET /metrics", s.metrics.handler())
 	route(http.MethodPost, "/v1/token", s.handleToken)
 	route(http.MethodGet, "/v1/products/{product}/updates", s.auth(s.handleUpdates))
 	route(http.MethodPost, "/v1/products/{product}/pristine", s.auth(s.handlePristine))
@@ -162,11 +182,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
+// handleHealth serves /healthz: the process is alive and serving HTTP.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, "ok")
 }
+
+// readyTimeout bounds the checks of /readyz.
+const readyTimeout = 2 * time.Second
+
+// handleReady serves /readyz: the server takes new requests, and its
+// metadata store and blob store answer. It answers 503 once Drain was
+// called, so that a load balancer sends new requests elsewhere while the
+// ones in flight finish.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready: the metadata store does not answer", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "the metadata store does not answer")
+		return
+	}
+	if err := s.blobs.Ping(ctx); err != nil {
+		s.log.Warn("not ready: the blob store does not answer", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "the blob store does not answer")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ready\n")
+}
+
+// Drain makes /readyz answer 503 from now on; requests are still served.
+// Call it before shutting the HTTP server down.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // writeJSON writes v as the JSON body of a response with the given status.
 // Metadata is private to the token and never cached.
@@ -220,15 +274,23 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// logRequests logs method, path, status and duration of every request. It
-// never logs headers or bodies: they hold tokens and passwords.
+// logRequests counts every request in the metrics and logs its method,
+// path, status and duration (at level Info). It never logs headers or
+// bodies: they hold tokens and passwords.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		s.metrics.inFlight.Inc()
 		next.ServeHTTP(rec, r)
+		s.metrics.inFlight.Dec()
 		if rec.status == 0 {
 			rec.status = http.StatusOK
+		}
+		// The mux set r.Pattern to the route it chose.
+		s.metrics.observe(r.Pattern, r.Method, rec.status, rec.bytes, time.Since(start))
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return
 		}
 		s.log.Info("request",
 			"method", r.Method,

@@ -21,8 +21,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"inplace/internal/api"
+	"inplace/internal/blob"
 	"inplace/internal/blob/dir"
 	"inplace/internal/publish"
+	"inplace/internal/store"
 	"inplace/internal/store/sqlite"
 	"inplace/internal/testenv"
 )
@@ -55,13 +57,14 @@ func (c *clock) Add(d time.Duration) {
 //	users alice (full, wso2am), bob (security, wso2am), carol (full, other-1.0)
 //	tool releases v1.2.0, v1.10.0-rc.1, v1.10.0 for linux/amd64
 type fixture struct {
-	t     *testing.T
-	srv   *httptest.Server
-	clock *clock
-	logs  *syncBuffer
-	store *sqlite.Store
-	blobs *dir.Store
-	db    string // the database file
+	t      *testing.T
+	srv    *httptest.Server
+	clock  *clock
+	logs   *syncBuffer
+	store  store.Store
+	blobs  blob.Store
+	db     string // the database file; "" when the store is not SQLite
+	server *Server
 }
 
 type syncBuffer struct {
@@ -107,10 +110,9 @@ func writeFiles(t *testing.T, files map[string]string) string {
 
 func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	root := t.TempDir()
 	db := filepath.Join(root, "inplace.db")
-	st, err := sqlite.Open(ctx, db)
+	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +121,17 @@ func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := newFixtureOn(t, st, bs, opts...)
+	f.db = db
+	return f
+}
+
+// newFixtureOn fills the stores st and bs with the fixture's products,
+// updates, users and tools, and serves them.
+func newFixtureOn(t *testing.T, st store.Store, bs blob.Store, opts ...func(*Options)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	var err error
 	clk := &clock{now: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
 	pub := &publish.Publisher{Store: st, Blobs: bs, Now: clk.Now, PasswordCost: bcrypt.MinCost}
 	must := func(err error) {
@@ -169,7 +182,7 @@ func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &fixture{t: t, srv: srv, clock: clk, logs: logs, store: st, blobs: bs, db: db}
+	return &fixture{t: t, srv: srv, clock: clk, logs: logs, store: st, blobs: bs, server: s}
 }
 
 // do sends a request and returns the status, the body and the response.
