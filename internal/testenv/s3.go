@@ -57,19 +57,23 @@ func S3(t testing.TB) string {
 	case err != nil:
 		t.Fatal(err)
 	}
-	bucket := "t-" + strings.ToLower(rand.Text())
-	if err := srv.client.MakeBucket(context.Background(), bucket, minio.MakeBucketOptions{}); err != nil {
-		t.Fatalf("create bucket %s on versitygw: %v", bucket, err)
+	u, bucket, err := srv.newBucket("t-")
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(filepath.Join(srv.root, bucket)) })
-	u := url.URL{
-		Scheme:   "s3",
-		User:     url.UserPassword(srv.access, srv.secret),
-		Host:     srv.addr,
-		Path:     "/" + bucket,
-		RawQuery: "tls=false",
+	return u
+}
+
+// newBucket creates a bucket named prefix and random letters and returns
+// its URL, with credentials and tls=false, and its name.
+func (srv *s3Server) newBucket(prefix string) (string, string, error) {
+	bucket := prefix + strings.ToLower(rand.Text())
+	if err := srv.client.MakeBucket(context.Background(), bucket, minio.MakeBucketOptions{}); err != nil {
+		return "", "", fmt.Errorf("create bucket %s on versitygw: %w", bucket, err)
 	}
-	return u.String()
+	u := url.URL{Scheme: "s3", User: url.UserPassword(srv.access, srv.secret), Host: srv.addr, Path: "/" + bucket, RawQuery: "tls=false"}
+	return u.String(), bucket, nil
 }
 
 // findVersitygw returns the path of the versitygw binary: in PATH, else
