@@ -9,7 +9,7 @@ endif
 GO      ?= go
 export CGO_ENABLED := 0
 
-.PHONY: all build dist test test-short demo bench fuzz clean
+.PHONY: all build dist test test-short demo bench loadtest fuzz clean
 
 all: build
 
@@ -51,6 +51,11 @@ demo: build
 # Benchmarks (not tests): writes docs/benchmarks.md.
 bench:
 	./scripts/bench.sh
+
+# Load test (not a test): two replicas behind nginx on PostgreSQL and S3,
+# against nginx's static files; writes its section of docs/benchmarks.md.
+loadtest:
+	./scripts/loadtest.sh
 
 # Runs each fuzz target for a while (FUZZTIME, default 30s).
 FUZZTIME ?= 30s

@@ -26,6 +26,11 @@ go run ./tools/e2ebench -out "$e2e" ${E2EBENCH_FLAGS:-}
   cat "$e2e"
   echo
   go run ./tools/mergebench -corpus ../shared/corpus/merge-deployment-toml
+  # make loadtest writes its own section; keep the latest.
+  if [ -f "$out" ] && grep -q '<!-- make loadtest: begin -->' "$out"; then
+    echo
+    sed -n '/<!-- make loadtest: begin -->/,/<!-- make loadtest: end -->/p' "$out"
+  fi
 } >"$tmp"
 mv "$tmp" "$out"
 echo "bench: wrote $out"

@@ -30,6 +30,7 @@ type serveOptions struct {
 	LogFormat     string
 	LogLevel      string
 	DrainDelay    time.Duration
+	MetadataTTL   time.Duration
 
 	TimestampExpiry time.Duration
 	SnapshotExpiry  time.Duration
@@ -91,6 +92,7 @@ refreshes and downloads go to the audit log ("update-server audit list").`,
 		"how long a signed timestamp stays valid; serve re-signs it when half is left, so a client never waits on metadata older than this")
 	f.DurationVar(&opts.SnapshotExpiry, "snapshot-expiry", repo.DefaultExpiry.Snapshot, "how long a signed snapshot stays valid; re-signed when half is left")
 	f.DurationVar(&opts.RedirectBlobs, "redirect-blobs", 0, "answer downloads of whole blobs with a redirect to a pre-signed URL of the S3 store, valid this `long` (0: the server sends the bytes)")
+	f.DurationVar(&opts.MetadataTTL, "metadata-ttl", 0, "answer update checks from memory, and let caches in front keep them, for this `long` (e.g. 1s at scale): a publish then reaches clients within it (0: read the database for every check)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log lines as text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info (a line per request), warn or error")
 	f.DurationVar(&opts.DrainDelay, "drain-delay", 0, "on SIGTERM, answer /readyz with 503 this `long` before closing the listener, so that load balancers stop sending requests")
@@ -119,8 +121,8 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	if opts.RedirectBlobs < 0 || opts.DrainDelay < 0 {
-		return errors.New("--redirect-blobs and --drain-delay must not be negative")
+	if opts.RedirectBlobs < 0 || opts.DrainDelay < 0 || opts.MetadataTTL < 0 {
+		return errors.New("--redirect-blobs, --drain-delay and --metadata-ttl must not be negative")
 	}
 	d, err := openData(ctx, g)
 	if err != nil {
@@ -144,7 +146,7 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	go maintain(rctx, d.store, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), logger)
 
 	h, err := server.New(server.Options{Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
-		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader, RedirectBlobs: opts.RedirectBlobs})
+		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader, RedirectBlobs: opts.RedirectBlobs, MetadataTTL: opts.MetadataTTL})
 	if err != nil {
 		return err
 	}

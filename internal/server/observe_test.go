@@ -1,9 +1,14 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"inplace/internal/store"
 )
 
 // metricValue returns the value of the sample of the exposition text that
@@ -85,4 +90,55 @@ func TestReadyAndDrain(t *testing.T) {
 	if status, b, _ := g.do("GET", "/readyz", "", nil); status != http.StatusServiceUnavailable || !strings.Contains(string(b), "metadata store") {
 		t.Errorf("/readyz with the database closed = %d %q; want 503 naming the metadata store", status, b)
 	}
+}
+
+// TestMetadataCache: timestamp.json and the absence of a metadata file
+// are answered from memory for MetadataTTL, and say so to shared caches;
+// after it, a change made in the store (by a publish elsewhere) shows.
+// With no TTL every answer is fresh and nothing may be kept.
+func TestMetadataCache(t *testing.T) {
+	ctx := context.Background()
+	put := func(f *fixture, files map[string]string) {
+		t.Helper()
+		prev, err := f.store.Metadata(ctx, store.TimestampFile)
+		if errors.Is(err, store.ErrNotFound) {
+			prev = nil
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string][]byte{}
+		for k, v := range files {
+			m[k] = []byte(v)
+		}
+		if err := f.store.PutMetadata(ctx, prev, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(f *fixture, name string, wantStatus int, wantBody, wantCache string) {
+		t.Helper()
+		status, b, resp := f.do("GET", "/v1/metadata/"+name, "", nil)
+		if status != wantStatus || (wantStatus == 200 && string(b) != wantBody) || resp.Header.Get("Cache-Control") != wantCache {
+			t.Errorf("GET %s = %d %q, Cache-Control %q; want %d %q, %q", name, status, b, resp.Header.Get("Cache-Control"), wantStatus, wantBody, wantCache)
+		}
+	}
+
+	f := newFixture(t, func(o *Options) { o.MetadataTTL = 2 * time.Second })
+	put(f, map[string]string{"timestamp.json": "ts-1", "71.root.json": "root-71"})
+	check(f, "timestamp.json", 200, "ts-1", "public, max-age=2")
+	check(f, "72.root.json", 404, "", "public, max-age=2")
+	check(f, "71.root.json", 200, "root-71", "public, max-age=31536000, immutable")
+	put(f, map[string]string{"timestamp.json": "ts-2", "72.root.json": "root-72"})
+	check(f, "timestamp.json", 200, "ts-1", "public, max-age=2")
+	check(f, "72.root.json", 404, "", "public, max-age=2")
+	f.clock.Add(2 * time.Second)
+	check(f, "timestamp.json", 200, "ts-2", "public, max-age=2")
+	check(f, "72.root.json", 200, "root-72", "public, max-age=31536000, immutable")
+
+	g := newFixture(t)
+	put(g, map[string]string{"timestamp.json": "ts-1"})
+	check(g, "timestamp.json", 200, "ts-1", "no-store")
+	check(g, "72.root.json", 404, "", "no-store")
+	put(g, map[string]string{"timestamp.json": "ts-2", "72.root.json": "root-72"})
+	check(g, "timestamp.json", 200, "ts-2", "no-store")
+	check(g, "72.root.json", 200, "root-72", "public, max-age=31536000, immutable")
 }

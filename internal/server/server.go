@@ -72,6 +72,14 @@ type Options struct {
 	// blob store must be a blob.Presigner. Packed forms and ranges of
 	// them are still served by the server.
 	RedirectBlobs time.Duration
+
+	// MetadataTTL is how long timestamp.json, and the absence of a
+	// metadata file, may be answered from memory: a publish or a
+	// re-signing done elsewhere (by an admin command, by another replica)
+	// reaches clients within this time. Versioned metadata files never
+	// change and are always kept in memory. 0 reads timestamp.json from
+	// the store for every request.
+	MetadataTTL time.Duration
 }
 
 // Server is the HTTP API. Create it with New; it is safe for concurrent use.
@@ -91,6 +99,7 @@ type Server struct {
 	trustProxy  bool
 
 	metrics  *metrics
+	meta     metaCache
 	draining atomic.Bool
 	redirect time.Duration
 }
@@ -132,6 +141,10 @@ func New(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if o.MetadataTTL < 0 {
+		return nil, fmt.Errorf("server: metadata cache time %v must not be negative", o.MetadataTTL)
+	}
+	s.meta = metaCache{ttl: o.MetadataTTL, now: s.now}
 	maxFailures, window := o.MaxLoginFailures, o.LoginWindow
 	if maxFailures == 0 {
 		maxFailures = DefaultMaxLoginFailures
@@ -231,7 +244,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		b, _ = json.Marshal(api.Error{Error: "internal error: cannot encode the answer"})
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))

@@ -29,8 +29,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no metadata file %q", name))
 		return
 	}
-	b, err := s.store.Metadata(r.Context(), name)
+	b, err := s.meta.get(r.Context(), s.store, name)
 	if errors.Is(err, store.ErrNotFound) {
+		// "No such version yet" holds until the next rotation or
+		// publish: shared caches may keep it as long as this server
+		// keeps it in memory.
+		w.Header().Set("Cache-Control", s.meta.cacheControl())
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no metadata file %q", name))
 		return
 	}
@@ -41,7 +45,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	if name == store.TimestampFile {
-		h.Set("Cache-Control", "no-store")
+		h.Set("Cache-Control", s.meta.cacheControl())
 	} else {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable") // versioned: never changes
 	}
@@ -57,7 +61,7 @@ type targetCache struct {
 }
 
 func (s *Server) currentTargets(r *http.Request) (map[string]*metadata.TargetFiles, error) {
-	ts, err := s.store.Metadata(r.Context(), store.TimestampFile)
+	ts, err := s.meta.get(r.Context(), s.store, store.TimestampFile)
 	if err != nil {
 		return nil, err
 	}

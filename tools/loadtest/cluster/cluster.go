@@ -31,6 +31,7 @@ type Options struct {
 	DB, Blobs string   // the URLs of the shared database and blob store
 	Replicas  int      // how many serve processes; 0 means 2
 	Serve     []string // more flags for serve, such as --log-level warn
+	Env       []string // more environment variables for serve, such as GOMAXPROCS=1
 	// StaticRoot, when set, is also served by the same nginx on
 	// Cluster.StaticURL, as plain files: the ceiling the replicas are
 	// compared with.
@@ -40,6 +41,7 @@ type Options struct {
 // Cluster is a running set of replicas behind nginx.
 type Cluster struct {
 	URL       string // http://host:port of nginx in front of the replicas
+	CachedURL string // the same with nginx keeping what the replicas let shared caches keep
 	StaticURL string // http://host:port of nginx's static files, when Options.StaticRoot is set
 	Data      string // the data folder: keys and root.json
 	Replicas  []*Replica
@@ -87,6 +89,9 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	if cfg.Listen, err = freeAddr(); err != nil {
 		return nil, err
 	}
+	if cfg.CachedListen, err = freeAddr(); err != nil {
+		return nil, err
+	}
 	if o.StaticRoot != "" {
 		if cfg.StaticListen, err = freeAddr(); err != nil {
 			return nil, err
@@ -99,7 +104,7 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	if c.nginx, err = nginx.Start(ctx, cfg); err != nil {
 		return nil, err
 	}
-	c.URL = "http://" + cfg.Listen
+	c.URL, c.CachedURL = "http://"+cfg.Listen, "http://"+cfg.CachedListen
 	return c, nil
 }
 
@@ -128,6 +133,7 @@ func (c *Cluster) startReplica(ctx context.Context, i int) (*Replica, error) {
 		"--addr", "127.0.0.1:0", "--addr-file", addrFile, "--trust-proxy-header"}, c.o.Serve...)
 	r.cmd = exec.Command(c.o.Server, args...)
 	r.cmd.Stdout, r.cmd.Stderr = log, log
+	r.cmd.Env = append(os.Environ(), c.o.Env...)
 	r.cmd.SysProcAttr = sysProcAttr()
 	if err := r.cmd.Start(); err != nil {
 		log.Close()

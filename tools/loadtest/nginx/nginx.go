@@ -37,6 +37,10 @@ type Config struct {
 	// replicas. Empty means no reverse proxy; Listen must then be empty
 	// too.
 	Upstreams []string
+	// CachedListen, when set, is a second reverse proxy to Upstreams
+	// that keeps what the replicas allow shared caches to keep
+	// (Cache-Control: public, max-age): a CDN in front of the service.
+	CachedListen string
 	// StaticRoot is a folder served as it is, on StaticListen, under the
 	// same URL paths (StaticRoot/a/b.json is /a/b.json). Empty means no
 	// static server; StaticListen must then be empty too.
@@ -95,6 +99,7 @@ func (c Config) Render() (string, error) {
 		"Upstreams":    c.Upstreams,
 		"StaticRoot":   root,
 		"StaticListen": c.StaticListen,
+		"CachedListen": c.CachedListen,
 	})
 	return b.String(), err
 }
@@ -104,6 +109,8 @@ func (c Config) check() error {
 	switch {
 	case c.Dir == "":
 		return errors.New("nginx: Config.Dir is empty")
+	case c.CachedListen != "" && len(c.Upstreams) == 0:
+		return errors.New("nginx: Config.CachedListen without Config.Upstreams")
 	case len(c.Upstreams) > 0 && c.Listen == "":
 		return errors.New("nginx: Config.Upstreams without Config.Listen")
 	case len(c.Upstreams) == 0 && c.Listen != "":
@@ -123,38 +130,8 @@ func (c Config) check() error {
 	return nil
 }
 
-// confTemplate is nginx.conf. Paths are quoted; check rejects those that
-// would need escaping.
-var confTemplate = template.Must(template.New("nginx.conf").Parse(`# Written by inplace/tools/loadtest/nginx; see Config.Render.
-{{if .Root}}user root;
-{{end -}}
-worker_processes {{.Workers}};
-pid "{{.Dir}}/nginx.pid";
-lock_file "{{.Dir}}/nginx.lock";
-error_log "{{.Dir}}/error.log" warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-    client_body_temp_path "{{.Dir}}/client_body_temp";
-    proxy_temp_path "{{.Dir}}/proxy_temp";
-    fastcgi_temp_path "{{.Dir}}/fastcgi_temp";
-    uwsgi_temp_path "{{.Dir}}/uwsgi_temp";
-    scgi_temp_path "{{.Dir}}/scgi_temp";
-{{- if .Upstreams}}
-
-    upstream replicas {
-{{- range .Upstreams}}
-        server {{.}} max_fails=1 fail_timeout=2s;
-{{- end}}
-        keepalive 64;
-    }
-
-    server {
-        listen {{.Listen}};
+// proxyTemplate passes requests to the replicas.
+const proxyTemplate = `{{define "proxy"}}
         # The replicas set their own limit on what is published.
         client_max_body_size 0;
 
@@ -171,7 +148,61 @@ http {
             proxy_next_upstream_tries 2;
             proxy_connect_timeout 1s;
         }
+{{- end}}`
+
+// confTemplate is nginx.conf. Paths are quoted; check rejects those that
+// would need escaping.
+var confTemplate = template.Must(template.Must(template.New("nginx.conf").Parse(proxyTemplate)).Parse(`# Written by inplace/tools/loadtest/nginx; see Config.Render.
+{{if .Root}}user root;
+{{end -}}
+worker_processes {{.Workers}};
+pid "{{.Dir}}/nginx.pid";
+lock_file "{{.Dir}}/nginx.lock";
+error_log "{{.Dir}}/error.log" warn;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    access_log off;
+    # Clients keep their connections for the whole run, as the update
+    # tool keeps its own for a whole update (the default closes one
+    # after 1000 requests).
+    keepalive_requests 1000000;
+    client_body_temp_path "{{.Dir}}/client_body_temp";
+    proxy_temp_path "{{.Dir}}/proxy_temp";
+    fastcgi_temp_path "{{.Dir}}/fastcgi_temp";
+    uwsgi_temp_path "{{.Dir}}/uwsgi_temp";
+    scgi_temp_path "{{.Dir}}/scgi_temp";
+{{- if .Upstreams}}
+
+    upstream replicas {
+{{- range .Upstreams}}
+        server {{.}} max_fails=1 fail_timeout=2s;
+{{- end}}
+        keepalive 64;
+        keepalive_requests 1000000;
     }
+
+    server {
+        listen {{.Listen}};
+{{- template "proxy"}}
+    }
+{{- if .CachedListen}}
+
+    proxy_cache_path "{{.Dir}}/cache" keys_zone=replicas:10m max_size=256m;
+    server {
+        listen {{.CachedListen}};
+        # Keeps only what the replicas mark public (metadata, for as long
+        # as they say); private answers (blobs, tokens) pass through.
+        proxy_cache replicas;
+        proxy_cache_key $request_uri;
+        proxy_cache_lock on;
+        proxy_cache_use_stale updating;
+{{- template "proxy"}}
+    }
+{{- end}}
 {{- end}}
 {{- if .StaticRoot}}
 
@@ -308,7 +339,7 @@ func (n *Nginx) accepting() bool {
 // addrs returns the addresses n listens on.
 func (n *Nginx) addrs() []string {
 	var a []string
-	for _, s := range []string{n.cfg.Listen, n.cfg.StaticListen} {
+	for _, s := range []string{n.cfg.Listen, n.cfg.CachedListen, n.cfg.StaticListen} {
 		if s != "" {
 			a = append(a, s)
 		}

@@ -195,6 +195,12 @@ func newUpstream(t *testing.T, name string) *upstream {
 			http.Error(w, name+" failed", http.StatusServiceUnavailable)
 			return
 		}
+		switch r.URL.Path {
+		case "/public":
+			w.Header().Set("Cache-Control", "public, max-age=60")
+		case "/private":
+			w.Header().Set("Cache-Control", "private, max-age=60")
+		}
 		fmt.Fprintf(w, "%s %s %s", name, r.Host, r.Header.Get("X-Forwarded-For"))
 	}))
 	t.Cleanup(u.srv.Close)
@@ -237,6 +243,33 @@ func TestProxyBalancesAndFailsOver(t *testing.T) {
 	for i := range 10 {
 		if code, body := get(t, "http://"+addr+"/x"); code != http.StatusOK || !strings.HasPrefix(body, "b ") {
 			t.Fatalf("GET %d with replica a down: %d %q; want 200 from b", i, code, body)
+		}
+	}
+}
+
+// TestCachedProxy: the cached proxy keeps what the upstream marks public,
+// never what it marks private; the plain proxy keeps nothing.
+func TestCachedProxy(t *testing.T) {
+	needNginx(t)
+	a := newUpstream(t, "a")
+	plain, cached := freeAddr(t), freeAddr(t)
+	start(t, Config{Dir: t.TempDir(), Listen: plain, CachedListen: cached, Upstreams: []string{a.addr()}, WorkerProcesses: 1})
+	for _, tt := range []struct {
+		addr, path string
+		want       int64
+	}{
+		{cached, "/public", 1},
+		{cached, "/private", 5},
+		{plain, "/public", 5},
+	} {
+		a.hits.Store(0)
+		for range 5 {
+			if code, _ := get(t, "http://"+tt.addr+tt.path); code != http.StatusOK {
+				t.Fatalf("GET %s: %d", tt.path, code)
+			}
+		}
+		if got := a.hits.Load(); got != tt.want {
+			t.Errorf("5 GETs of %s through %s reached the upstream %d times; want %d", tt.path, tt.addr, got, tt.want)
 		}
 	}
 }
