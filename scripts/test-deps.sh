@@ -16,6 +16,7 @@ command -v unzip >/dev/null || need+=(unzip)
 command -v rsync >/dev/null || need+=(rsync)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v chromium >/dev/null || need+=(chromium)
 # versitygw: an S3-compatible server (Apache-2.0) on a folder; the blob
 # store's conformance suite and the replica tests run against it. Built
 # from the Go module proxy into $(go env GOPATH)/bin, where the tests look.

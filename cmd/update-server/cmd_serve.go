@@ -17,6 +17,7 @@ import (
 	"inplace/internal/fsx"
 	"inplace/internal/repo"
 	"inplace/internal/server"
+	"inplace/internal/web"
 )
 
 type serveOptions struct {
@@ -145,7 +146,11 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	defer stopRefresh()
 	go maintain(rctx, d.store, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), logger)
 
-	h, err := server.New(server.Options{Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
+	catalog, err := web.New(web.Options{Store: d.store, Logger: logger, Secure: tlsConfig != nil})
+	if err != nil {
+		return err
+	}
+	h, err := server.New(server.Options{Web: catalog, Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
 		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader, RedirectBlobs: opts.RedirectBlobs, MetadataTTL: opts.MetadataTTL})
 	if err != nil {
 		return err

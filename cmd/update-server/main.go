@@ -63,6 +63,8 @@ Exit status: 0 on success, 1 on any error (the message is on stderr).`,
   update-server product add --data /srv/updates --name wso2am --version 4.2.0 wso2am-4.2.0.zip
   update-server update publish --data /srv/updates --product wso2am-4.2.0 ./update-0001
   echo "$PASSWORD" | update-server user add --data /srv/updates --username alice --password-stdin --product wso2am-4.2.0 --channel full
+  echo "$PASSWORD" | update-server user add --data /srv/updates --admin --username ops --password-stdin
+  update-server installations list --data /srv/updates --product wso2am-4.2.0
   update-server serve --data /srv/updates --addr :8080`,
 		Version:       buildVersion(),
 		SilenceUsage:  true,
@@ -86,6 +88,7 @@ Exit status: 0 on success, 1 on any error (the message is on stderr).`,
 		newUserCommand(g),
 		newToolCommand(g),
 		newAuditCommand(g),
+		newInstallationsCommand(g),
 		newKeysCommand(g),
 	)
 	return root

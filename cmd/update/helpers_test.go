@@ -112,7 +112,7 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch strings.ToUpper(k) {
-		case "UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL", "UPDATE_CA_FILE", "UPDATE_ALLOW_HTTP",
+		case "UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL", "UPDATE_CA_FILE", "UPDATE_ALLOW_HTTP", "UPDATE_REPORT",
 			"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY":
 			continue
 		}

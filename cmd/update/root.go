@@ -40,6 +40,7 @@ type options struct {
 	keepRuns       int
 	caFile         string // --ca-file, or UPDATE_CA_FILE
 	allowHTTP      bool   // --allow-http, or UPDATE_ALLOW_HTTP
+	noReport       bool   // --no-report (also UPDATE_REPORT=false, report = false in updates/config)
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -49,6 +50,7 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
   ./update_linux --revert             undo the last update (again: the one before it)
   ./update_linux --ca-file ca.pem     trust the private certificate authority of your update server
+  ./update_linux --no-report          update without telling the update server the result
   UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
 
 Exit codes:
@@ -60,7 +62,13 @@ Exit codes:
 
 Conflicts: for a file F that you and the update both changed, F stays as you had it, F.old holds
 the vendor's previous version and F.updated the new one. Write the result to F.final, then run
---continue; or run --revert to undo the whole update.`
+--continue; or run --revert to undo the whole update.
+
+Report: after an update, --continue or --revert the tool tells the update server this
+installation's random id (kept in updates/installation-id), its update level and the result
+(updated, current, conflicts, reverted or failed); the server knows the product, channel and
+account from the session. Nothing else is sent, and a failed report never fails the run. To turn
+it off: --no-report, UPDATE_REPORT=false, or a line "report = false" in updates/config.`
 
 func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	var o options
@@ -102,6 +110,7 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.IntVar(&o.keepRuns, "keep-runs", -1, "keep backups for only the last N runs that --revert can undo (0: all); remembered")
 	f.DurationVar(&o.timeout, "timeout", time.Hour, "give up a run that takes longer (downloads resume on the next run)")
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the certificate authority in this PEM `file` for the update server's certificate, besides the system's (or UPDATE_CA_FILE)")
+	f.BoolVar(&o.noReport, "no-report", false, "do not tell the update server this installation's level and the run's result (or UPDATE_REPORT=false, or report = false in updates/config)")
 	f.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// server beyond this machine: anyone on the way could read your password and change downloads; only on a network you trust (or UPDATE_ALLOW_HTTP=1)")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
@@ -212,6 +221,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	}
 
 	u := &updater.Updater{Home: h, Product: product, Channel: st.Channel, Out: stdout, Log: stderr}
+	rp := &reporter{h: h, product: product, o: o, stderr: stderr}
 	isTTY := term.IsTerminal(int(os.Stderr.Fd()))
 	u.NewProgress = func(total int64, n int) updater.Progress { return newProgress(stderr, isTTY, total, n) }
 	print := func(rep interface{ WriteText(io.Writer) }, err error) error {
@@ -229,21 +239,32 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	switch {
 	case o.revert:
 		rep, err := u.Revert(ctx)
-		return print(rep, err)
+		err = print(rep, err)
+		rp.send(ctx, nil, result(rep, err))
+		return err
 	case o.cont:
 		rep, err := u.Continue(ctx)
-		return print(rep, err)
+		err = print(rep, err)
+		rp.send(ctx, nil, result(rep, err))
+		return err
 	}
 
 	sess, err := connect(ctx, h, product, st, o, stdin, stderr)
 	if err != nil {
 		return err
 	}
+	// An update reports how it went once it reached the server.
+	report := func(rep *updater.Report, err error) {
+		if !o.details && !o.dryRun && !errors.Is(err, client.ErrUnauthorized) {
+			rp.send(ctx, sess.client, result(rep, err))
+		}
+	}
 	src, err := trustedSource(ctx, h, sess)
 	if err != nil {
+		report(nil, err)
 		return err
 	}
-	u.Src, u.Channel = src, sess.channel
+	u.Src, u.Channel, u.Server = src, sess.channel, sess.client.URL()
 	if o.details {
 		d, err := u.Details(ctx, o.timestamp)
 		return print(d, sessionError(h, err))
@@ -253,6 +274,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		if err == nil {
 			v, err := u.SelfUpdate(ctx, toolVersion(), exe)
 			if err != nil {
+				report(nil, err)
 				return sessionError(h, err)
 			}
 			if v != "" && o.reexec {
@@ -266,7 +288,9 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 	}
 	rep, err := u.Update(ctx, updater.UpdateOptions{Upto: o.timestamp, DryRun: o.dryRun})
-	return print(rep, sessionError(h, err))
+	err = print(rep, err)
+	report(rep, err)
+	return sessionError(h, err)
 }
 
 func isNil(v any) bool {

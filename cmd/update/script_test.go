@@ -98,7 +98,7 @@ func TestScripts(t *testing.T) {
 			e.Values[serverKey{}] = &serverProc{}
 			// The scripts run without a terminal unless they ask for one.
 			for _, k := range []string{"UPDATE_SERVER", "UPDATE_USERNAME", "UPDATE_PASSWORD", "UPDATE_CHANNEL",
-				"UPDATE_CA_FILE", "UPDATE_ALLOW_HTTP", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"} {
+				"UPDATE_CA_FILE", "UPDATE_ALLOW_HTTP", "UPDATE_REPORT", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"} {
 				e.Setenv(k, "")
 			}
 			return nil
@@ -119,6 +119,7 @@ func TestScripts(t *testing.T) {
 			"fileid":    cmdFileID,
 			"livepid":   cmdLivePid,
 			"glob":      cmdGlob,
+			"envfile":   cmdEnvFile,
 		},
 	})
 }
@@ -479,4 +480,13 @@ func cmdLivePid(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: livepid FILE")
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644))
+}
+
+// envfile VAR FILE: set VAR to the first line of FILE.
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envfile VAR FILE")
+	}
+	line, _, _ := strings.Cut(ts.ReadFile(args[1]), "\n")
+	ts.Setenv(args[0], strings.TrimSpace(line))
 }

@@ -36,6 +36,11 @@ const (
 	BackupDir   = "updates/backup"
 	RulesFile   = "updates/merge-rules"
 	PidFile     = "wso2carbon.pid"
+	// ConfigFile holds the customer's settings of the tool (see Config).
+	ConfigFile = "updates/config"
+	// InstallationFile holds the installation's random id, which its
+	// reports to the update server carry.
+	InstallationFile = "updates/installation-id"
 )
 
 // Open checks that dir looks like a PRODUCT_HOME (it has updates/product.txt)

@@ -329,6 +329,52 @@ func TestAddUser(t *testing.T) {
 	}
 }
 
+// TestAddAdmin: an admin account needs no subscription; it may have
+// some; it is checked like any account.
+func TestAddAdmin(t *testing.T) {
+	e := newEnv(t)
+	addBase(t, e)
+	if err := e.AddAdmin(ctx, "root", "r00t-pw"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.Store.User(ctx, "root")
+	if err != nil || !u.Admin || len(u.Subscriptions) != 0 || !strings.HasPrefix(u.PasswordHash, "$2") {
+		t.Errorf("root = %+v, %v", u, err)
+	}
+	sub := store.Subscription{Product: "wso2am-4.2.0", Channel: "full"}
+	if err := e.AddAdmin(ctx, "ops", "ops-pw", sub); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := e.Store.User(ctx, "ops"); err != nil || !u.Admin || len(u.Subscriptions) != 1 || u.Subscriptions[0] != sub {
+		t.Errorf("ops = %+v, %v", u, err)
+	}
+	if err := e.AddUser(ctx, "alice", "pw", "wso2am-4.2.0", api.ChannelFull); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := e.Store.User(ctx, "alice"); u.Admin {
+		t.Error("AddUser made an admin")
+	}
+	for _, c := range []struct {
+		name, pw string
+		subs     []store.Subscription
+		msg      string
+	}{
+		{"root", "x", nil, "user root already exists"},
+		{"", "x", nil, "username is empty"},
+		{"a b", "x", nil, "no spaces"},
+		{"new", "", nil, "password is empty"},
+		{"new", "x", []store.Subscription{{Product: "nope-1", Channel: "full"}}, "product nope-1 is not known"},
+		{"new", "x", []store.Subscription{{Product: "wso2am-4.2.0", Channel: "beta"}}, `channel "beta"`},
+	} {
+		if err := e.AddAdmin(ctx, c.name, c.pw, c.subs...); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("AddAdmin(%q, %q, %v) = %v; want %q", c.name, c.pw, c.subs, err, c.msg)
+		}
+	}
+	if _, err := e.Store.User(ctx, "new"); err == nil {
+		t.Error("a refused admin was stored")
+	}
+}
+
 func TestPublishTool(t *testing.T) {
 	e := newEnv(t)
 	bin := filepath.Join(t.TempDir(), "update_linux")

@@ -73,6 +73,10 @@ type Options struct {
 	// them are still served by the server.
 	RedirectBlobs time.Duration
 
+	// Web, when set, serves every path outside the API: the web catalog
+	// (package web).
+	Web http.Handler
+
 	// MetadataTTL is how long timestamp.json, and the absence of a
 	// metadata file, may be answered from memory: a publish or a
 	// re-signing done elsewhere (by an admin command, by another replica)
@@ -181,11 +185,19 @@ func New(o Options) (*Server, error) {
 	route(http.MethodGet, "/v1/blobs/{sha256}", s.auth(s.handleBlob))
 	route(http.MethodGet, "/v1/blobs/{sha256}/packed", s.auth(s.handlePacked))
 	route(http.MethodGet, "/v1/tools/latest", s.auth(s.handleToolLatest))
+	route(http.MethodPost, "/v1/reports", s.auth(s.handleReport))
 	route(http.MethodGet, "/v1/metadata/{name}", s.handleMetadata)
 	route(http.MethodGet, "/v1/targets/{path...}", s.auth(s.handleTarget))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
 	})
+	if o.Web != nil {
+		mux.Handle("/", o.Web) // the web catalog: pages for people
+	} else {
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+		})
+	}
 	s.handler = s.logRequests(mux)
 	return s, nil
 }

@@ -71,6 +71,40 @@ type User struct {
 	PasswordHash  string // bcrypt; the password itself is never stored
 	Created       time.Time
 	Subscriptions []Subscription
+	// Admin: a vendor's account, which sees every product and the
+	// installations' reports in the web catalog. It may have no
+	// subscription.
+	Admin bool
+}
+
+// Session is a login to the web catalog, kept by the hash of the cookie
+// that carries it.
+type Session struct {
+	Hash     string // hex SHA-256 of the cookie's value
+	Username string
+	Created  time.Time
+	Expires  time.Time
+}
+
+// Results an installation reports after a run of the tool.
+const (
+	ResultUpdated   = "updated"   // updates applied
+	ResultCurrent   = "current"   // nothing to do
+	ResultConflicts = "conflicts" // stopped on conflicts to resolve
+	ResultReverted  = "reverted"  // a revert
+	ResultFailed    = "failed"    // the run failed
+)
+
+// Report is what an installation said of itself after a run of the tool:
+// its product, level, channel and result, nothing else.
+type Report struct {
+	Installation string // random id the tool keeps in PRODUCT_HOME
+	Product      string
+	Channel      string
+	Username     string // the account whose token sent it
+	Level        int64  // timestamp of the newest applied update; 0: the base distribution
+	Result       string // one of the Result… constants
+	Time         time.Time
 }
 
 // Subscription says which channel of a product a user receives.
@@ -206,8 +240,9 @@ type Store interface {
 	// ErrNotFound. Deciding whether it is still valid is the caller's job.
 	Token(ctx context.Context, hash string) (Token, error)
 
-	// DeleteExpiredTokens deletes every access and refresh token that
-	// expired at or before now and returns how many it deleted.
+	// DeleteExpiredTokens deletes every access and refresh token, and
+	// every web session, that expired at or before now and returns how
+	// many it deleted.
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
 
 	// AddRefreshToken stores an issued refresh token; t.Used is ignored. It
@@ -272,6 +307,34 @@ type Store interface {
 	// PutPacked records a packed form. Recording one that exists keeps the
 	// first: a packed form, like a blob, never changes once recorded.
 	PutPacked(ctx context.Context, p Packed) error
+
+	// AddSession stores a web session. It fails with ErrExists when one
+	// with the same hash exists and with ErrNotFound when the user does
+	// not exist.
+	AddSession(ctx context.Context, sess Session) error
+
+	// Session returns the session with this hash, expired or not, or
+	// ErrNotFound.
+	Session(ctx context.Context, hash string) (Session, error)
+
+	// DeleteSession deletes the session with this hash; deleting one that
+	// does not exist is no error.
+	DeleteSession(ctx context.Context, hash string) error
+
+	// AddReport records an installation's report: it becomes the
+	// installation's current state (Installations) and joins the history
+	// (Reports). It fails with ErrNotFound when the product does not
+	// exist.
+	AddReport(ctx context.Context, r Report) error
+
+	// Installations returns the newest report of each installation of the
+	// product, sorted by installation id; an empty list when none
+	// reported.
+	Installations(ctx context.Context, product string) ([]Report, error)
+
+	// Reports returns every report of the product at or after since,
+	// oldest first (by Time, then in the order stored).
+	Reports(ctx context.Context, product string, since time.Time) ([]Report, error)
 
 	// Exclusive runs fn unless work of the same name is running already,
 	// in this process or in another one sharing the store, and reports

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,19 +15,46 @@ import (
 
 // Details lists the updates applied to the home and those available to it.
 type Details struct {
-	Product    string       `json:"product"`
-	Channel    string       `json:"channel"`
-	Level      int64        `json:"level"`
-	Applied    []api.Update `json:"applied"`
-	Pending    []api.Update `json:"pending,omitempty"` // applied but waiting for --continue
-	Conflicts  []string     `json:"conflicts,omitempty"`
-	Available  []api.Update `json:"available"`
-	Revertable int          `json:"revertable_runs"`
-	Keep       int          `json:"keep_runs,omitempty"`
+	Product    string          `json:"product"`
+	Channel    string          `json:"channel"`
+	Level      int64           `json:"level"`
+	Applied    []UpdateDetails `json:"applied"`
+	Pending    []UpdateDetails `json:"pending,omitempty"` // applied but waiting for --continue
+	Conflicts  []string        `json:"conflicts,omitempty"`
+	Available  []UpdateDetails `json:"available"`
+	Revertable int             `json:"revertable_runs"`
+	Keep       int             `json:"keep_runs,omitempty"`
 	// What the merges of applied runs did, and the conflicting settings of
 	// a run waiting for --continue.
 	Merges          []home.MergeRecord `json:"merges,omitempty"`
 	ConflictReports []home.Conflict    `json:"conflict_reports,omitempty"`
+}
+
+// UpdateDetails is an update as --details lists it: its descriptor and,
+// when the update server is known, the address of its page in the
+// server's web catalog.
+type UpdateDetails struct {
+	api.Update
+	URL string `json:"url,omitempty"`
+}
+
+// UpdateURL is the address of the page of update number of product in
+// the web catalog of the update server at server (scheme://host[:port],
+// without a trailing slash).
+func UpdateURL(server, product string, number int) string {
+	return server + "/products/" + url.PathEscape(product) + "/updates/" + strconv.Itoa(number)
+}
+
+// withURLs pairs updates with their pages on u.Server; never nil.
+func (u *Updater) withURLs(us []api.Update) []UpdateDetails {
+	out := make([]UpdateDetails, len(us))
+	for i, up := range us {
+		out[i].Update = up
+		if u.Server != "" {
+			out[i].URL = UpdateURL(u.Server, u.Product, up.Number)
+		}
+	}
+	return out
 }
 
 // Details gathers the applied updates from the home and, when a Source is
@@ -35,10 +64,11 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Details{Product: u.Product, Channel: u.Channel, Level: st.Level, Applied: st.Applied, Revertable: len(st.Runs), Keep: st.Keep, Merges: st.Merges}
+	d := &Details{Product: u.Product, Channel: u.Channel, Level: st.Level, Applied: u.withURLs(st.Applied),
+		Available: []UpdateDetails{}, Revertable: len(st.Runs), Keep: st.Keep, Merges: st.Merges}
 	after := st.Level
 	if st.Pending != nil {
-		d.Pending = st.Pending.Applied
+		d.Pending = u.withURLs(st.Pending.Applied)
 		after = st.Pending.Level
 		for _, c := range st.Pending.Conflicts {
 			d.Conflicts = append(d.Conflicts, c.Path)
@@ -46,10 +76,11 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 		d.ConflictReports = st.Pending.Conflicts
 	}
 	if u.Src != nil {
-		d.Available, err = u.Src.Updates(ctx, u.Product, after, upto)
+		available, err := u.Src.Updates(ctx, u.Product, after, upto)
 		if err != nil {
 			return nil, err
 		}
+		d.Available = u.withURLs(available)
 	}
 	return d, nil
 }
@@ -62,7 +93,7 @@ func (d *Details) WriteText(w io.Writer) {
 		fmt.Fprintf(w, " (backups kept for the last %d)", d.Keep)
 	}
 	fmt.Fprintln(w)
-	section := func(title string, us []api.Update) {
+	section := func(title string, us []UpdateDetails) {
 		fmt.Fprintf(w, "\n%s (%d):\n", title, len(us))
 		for _, up := range us {
 			writeUpdate(w, up)
@@ -89,7 +120,7 @@ func (d *Details) WriteText(w io.Writer) {
 	section("available updates", d.Available)
 }
 
-func writeUpdate(w io.Writer, up api.Update) {
+func writeUpdate(w io.Writer, up UpdateDetails) {
 	flag := "full"
 	if up.Security {
 		flag = "security"
@@ -97,6 +128,9 @@ func writeUpdate(w io.Writer, up api.Update) {
 	fmt.Fprintf(w, "  update %d  level %d (%s)  %s\n", up.Number, up.Timestamp,
 		time.UnixMilli(up.Timestamp).UTC().Format("2006-01-02 15:04 UTC"), flag)
 	fmt.Fprintf(w, "    description:  %s\n", oneLine(up.Description))
+	if up.URL != "" {
+		fmt.Fprintf(w, "    url:          %s\n", up.URL)
+	}
 	if up.Instructions != "" {
 		fmt.Fprintf(w, "    instructions: %s\n", oneLine(up.Instructions))
 	}

@@ -57,6 +57,10 @@ type Updater struct {
 	Out     io.Writer // the report: what was or would be done
 	Log     io.Writer // messages for the person running the tool
 
+	// Server is the update server's address (scheme://host[:port]), for
+	// links to the pages of its web catalog in Details; "" for none.
+	Server string
+
 	// NewProgress starts a progress display for a download of total bytes
 	// in n files; nil shows nothing.
 	NewProgress func(total int64, n int) Progress

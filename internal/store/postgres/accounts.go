@@ -79,7 +79,11 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, er
 	if err != nil {
 		return 0, fmt.Errorf("delete expired tokens: %w", err)
 	}
-	return n, nil
+	m, err := s.deleteExpiredSessions(ctx, now)
+	if err != nil {
+		return n, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return n + m, nil
 }
 
 // AddRefreshToken implements store.Store.

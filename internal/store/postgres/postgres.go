@@ -464,8 +464,8 @@ func (s *Store) Updates(ctx context.Context, product string, f store.UpdateFilte
 // AddUser implements store.Store.
 func (s *Store) AddUser(ctx context.Context, u store.User) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO users (username, password_hash, created_ms) VALUES ($1, $2, $3)
-			ON CONFLICT (username) DO NOTHING`, u.Username, u.PasswordHash, ms(u.Created))
+		tag, err := tx.Exec(ctx, `INSERT INTO users (username, password_hash, created_ms, admin) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (username) DO NOTHING`, u.Username, u.PasswordHash, ms(u.Created), u.Admin)
 		if err != nil {
 			return err
 		}
@@ -495,7 +495,7 @@ func (s *Store) User(ctx context.Context, username string) (store.User, error) {
 	u := store.User{Username: username}
 	var created int64
 	err := s.pool.QueryRow(ctx,
-		"SELECT password_hash, created_ms FROM users WHERE username = $1", username).Scan(&u.PasswordHash, &created)
+		"SELECT password_hash, created_ms, admin FROM users WHERE username = $1", username).Scan(&u.PasswordHash, &created, &u.Admin)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.User{}, fmt.Errorf("user %s: %w", username, store.ErrNotFound)
 	}

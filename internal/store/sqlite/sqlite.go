@@ -459,8 +459,8 @@ func (s *Store) AddUser(ctx context.Context, u store.User) error {
 			return fmt.Errorf("user %s: %w", u.Username, store.ErrExists)
 		}
 		if _, err := tx.ExecContext(ctx,
-			"INSERT INTO users (username, password_hash, created_ms) VALUES (?, ?, ?)",
-			u.Username, u.PasswordHash, ms(u.Created)); err != nil {
+			"INSERT INTO users (username, password_hash, created_ms, admin) VALUES (?, ?, ?, ?)",
+			u.Username, u.PasswordHash, ms(u.Created), boolInt(u.Admin)); err != nil {
 			return err
 		}
 		for _, sub := range u.Subscriptions {
@@ -488,16 +488,16 @@ func (s *Store) AddUser(ctx context.Context, u store.User) error {
 // User implements store.Store.
 func (s *Store) User(ctx context.Context, username string) (store.User, error) {
 	u := store.User{Username: username}
-	var created int64
+	var created, admin int64
 	err := s.db.QueryRowContext(ctx,
-		"SELECT password_hash, created_ms FROM users WHERE username = ?", username).Scan(&u.PasswordHash, &created)
+		"SELECT password_hash, created_ms, admin FROM users WHERE username = ?", username).Scan(&u.PasswordHash, &created, &admin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, fmt.Errorf("user %s: %w", username, store.ErrNotFound)
 	}
 	if err != nil {
 		return store.User{}, fmt.Errorf("user %s: %w", username, err)
 	}
-	u.Created = fromMS(created)
+	u.Created, u.Admin = fromMS(created), admin != 0
 	rows, err := s.db.QueryContext(ctx,
 		"SELECT product, channel FROM subscriptions WHERE username = ? ORDER BY product", username)
 	if err != nil {
@@ -558,7 +558,11 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, er
 	if err != nil {
 		return 0, fmt.Errorf("delete expired tokens: %w", err)
 	}
-	return n, nil
+	m, err := s.deleteExpiredSessions(ctx, now)
+	if err != nil {
+		return n, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return n + m, nil
 }
 
 // AddToolRelease implements store.Store.

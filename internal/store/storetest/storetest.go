@@ -45,6 +45,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Metadata", testMetadata},
 		{"ConcurrentMetadata", testConcurrentMetadata},
 		{"Packed", testPacked},
+		{"AdminUsers", testAdminUsers},
+		{"Sessions", testSessions},
+		{"Reports", testReports},
 		{"Exclusive", testExclusive},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(ctx); err != nil {
