@@ -45,7 +45,7 @@ func newToken() (string, error) {
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	addr := s.clientAddr(r)
-	if wait := s.addrLimiter.blocked(addrKey(addr), now); wait > 0 {
+	if wait := s.addrLimiter.Blocked(addrKey(addr), now); wait > 0 {
 		tooManyFailures(w, wait, "from your address "+addr)
 		return
 	}
@@ -77,7 +77,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, req api.TokenRequ
 		s.audit(r, store.AuditEvent{Action: store.AuditLogin, Username: req.Username, Product: req.Product, Detail: msg})
 		writeError(w, status, msg)
 	}
-	if wait := s.limiter.blocked(req.Username, now); wait > 0 {
+	if wait := s.limiter.Blocked(req.Username, now); wait > 0 {
 		tooManyFailures(w, wait, "for user "+req.Username)
 		return
 	}
@@ -90,12 +90,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, req api.TokenRequ
 		return
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(req.Password)) != nil || hash == dummyHash {
-		s.limiter.fail(req.Username, now)
-		s.addrLimiter.fail(addrKey(addr), now)
+		s.limiter.Fail(req.Username, now)
+		s.addrLimiter.Fail(addrKey(addr), now)
 		refuse(http.StatusUnauthorized, "invalid username or password")
 		return
 	}
-	s.limiter.reset(req.Username)
+	s.limiter.Reset(req.Username)
 
 	if _, err := s.store.Product(ctx, req.Product); errors.Is(err, store.ErrNotFound) {
 		refuse(http.StatusNotFound, fmt.Sprintf("product %s is not known to this server", req.Product))
@@ -152,7 +152,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, token, addr str
 	hash := TokenHash(token)
 	old, err := s.store.RefreshToken(ctx, hash)
 	refuse := func(status int, msg, detail string) {
-		s.addrLimiter.fail(addrKey(addr), now)
+		s.addrLimiter.Fail(addrKey(addr), now)
 		s.audit(r, store.AuditEvent{Action: store.AuditRefresh, Username: old.Username, Product: old.Product, Detail: detail})
 		if status == http.StatusUnauthorized {
 			unauthorized(w, msg)

@@ -13,6 +13,7 @@ import (
 
 	"inplace/internal/api"
 	"inplace/internal/blob"
+	"inplace/internal/limit"
 	"inplace/internal/store"
 )
 
@@ -93,13 +94,13 @@ type Server struct {
 	tokenTTL time.Duration
 	log      *slog.Logger
 	now      func() time.Time
-	limiter  *limiter
+	limiter  *limit.Limiter
 	handler  http.Handler
 	targets  targetCache
 	packer   *packer
 
 	refreshTTL  time.Duration
-	addrLimiter *limiter
+	addrLimiter *limit.Limiter
 	trustProxy  bool
 
 	metrics  *metrics
@@ -156,12 +157,12 @@ func New(o Options) (*Server, error) {
 	if window == 0 {
 		window = DefaultLoginWindow
 	}
-	s.limiter = newLimiter(maxFailures, window)
+	s.limiter = limit.New(maxFailures, window)
 	maxAddrFailures := o.MaxAddressFailures
 	if maxAddrFailures == 0 {
 		maxAddrFailures = DefaultMaxAddressFailures
 	}
-	s.addrLimiter = newLimiter(maxAddrFailures, window)
+	s.addrLimiter = limit.New(maxAddrFailures, window)
 
 	mux := http.NewServeMux()
 	route := func(method, pattern string, h http.HandlerFunc) {

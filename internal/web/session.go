@@ -194,7 +194,7 @@ func (c *Catalog) handleLogin(w http.ResponseWriter, r *http.Request) {
 		username = username[:maxUsername]
 	}
 	now := c.now()
-	if wait := c.limiter.blocked(username, now); wait > 0 {
+	if wait := c.limiter.Blocked(username, now); wait > 0 {
 		secs := int(wait.Seconds() + 0.999)
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
 		refuse(http.StatusTooManyRequests, fmt.Sprintf(
@@ -210,11 +210,11 @@ func (c *Catalog) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || hash == dummyHash {
-		c.limiter.fail(username, now)
+		c.limiter.Fail(username, now)
 		refuse(http.StatusUnauthorized, "Wrong username or password. Check both and try again.")
 		return
 	}
-	c.limiter.reset(username)
+	c.limiter.Reset(username)
 
 	// A new session on every login, and the old one ended: a cookie set
 	// before the login (by someone else) gains nothing.

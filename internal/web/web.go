@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"inplace/internal/limit"
 	"inplace/internal/store"
 )
 
@@ -48,7 +49,7 @@ type Catalog struct {
 	now        func() time.Time
 	sessionTTL time.Duration
 	secure     bool
-	limiter    *limiter
+	limiter    *limit.Limiter
 	pages      map[string]*template.Template
 	handler    http.Handler
 }
@@ -73,7 +74,7 @@ func New(o Options) (*Catalog, error) {
 		now:        o.Now,
 		sessionTTL: o.SessionTTL,
 		secure:     o.Secure,
-		limiter:    newLimiter(maxLoginFailures, loginWindow),
+		limiter:    limit.New(maxLoginFailures, loginWindow),
 	}
 	if c.log == nil {
 		c.log = slog.Default()

@@ -130,7 +130,10 @@ func (p *Pack) Run(install string) (time.Duration, error) {
 	if err := run("unzip", "-q", p.zip, "-d", tmp); err != nil {
 		return 0, err
 	}
-	if err := run("rsync", "-a", "--delete", tmp+"/", install+"/"); err != nil {
+	// --checksum: unzip gives files the archive's 2-second times, so a
+	// changed file of the same size can look unchanged to rsync's quick
+	// check by size and time, and be left behind.
+	if err := run("rsync", "-a", "--checksum", "--delete", tmp+"/", install+"/"); err != nil {
 		return 0, err
 	}
 	unpacked := time.Since(start)

@@ -1,4 +1,7 @@
-package server
+// Package limit counts failed logins per key (a username, a client
+// address) and refuses further attempts for a while once too many failed.
+// It keeps everything in memory and never blocks a key that has not failed.
+package limit
 
 import (
 	"sync"
@@ -9,10 +12,10 @@ import (
 // window has passed are dropped.
 const maxTracked = 10000
 
-// limiter counts failed logins per key (a username, or a client address):
+// Limiter counts failed logins per key (a username, or a client address):
 // after max failures within window, further attempts are refused until the
 // window passes.
-type limiter struct {
+type Limiter struct {
 	max    int
 	window time.Duration
 
@@ -25,12 +28,12 @@ type failures struct {
 	first time.Time
 }
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, failures: map[string]*failures{}}
+func New(max int, window time.Duration) *Limiter {
+	return &Limiter{max: max, window: window, failures: map[string]*failures{}}
 }
 
-// blocked returns how long key must wait before trying again, or 0.
-func (l *limiter) blocked(key string, now time.Time) time.Duration {
+// Blocked returns how long key must wait before trying again, or 0.
+func (l *Limiter) Blocked(key string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.failures[key]
@@ -44,8 +47,8 @@ func (l *limiter) blocked(key string, now time.Time) time.Duration {
 	return 0
 }
 
-// fail records a failed login.
-func (l *limiter) fail(key string, now time.Time) {
+// Fail records a failed login.
+func (l *Limiter) Fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.failures[key]
@@ -63,8 +66,8 @@ func (l *limiter) fail(key string, now time.Time) {
 	f.count++
 }
 
-// reset forgets the failures of key after a successful login.
-func (l *limiter) reset(key string) {
+// Reset forgets the failures of key after a successful login.
+func (l *Limiter) Reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.failures, key)
