@@ -136,7 +136,7 @@ func TestAudit(t *testing.T) {
 		}
 	}
 	fails(t, `--since "yesterday": give a duration back from now`, "", "audit", "list", d, "--since", "yesterday")
-	fails(t, `--action "logout": the audit log records login, refresh, download`, "", "audit", "list", d, "--action", "logout")
+	fails(t, `--action "logout": the audit log records login, refresh, web.login, download`, "", "audit", "list", d, "--action", "logout")
 
 	// The log cannot be written: the admin command fails and says so.
 	db, err := sql.Open("sqlite", filepath.Join(data, dbFileName))
@@ -149,4 +149,44 @@ func TestAudit(t *testing.T) {
 	}
 	fails(t, "user.add is done (user bob, channel full), but the audit log could not record it", "bob-pw\n",
 		"user", "add", d, "--username", "bob", "--password-stdin", "--product", "p-1", "--channel", "full")
+}
+
+// TestAuditWebLogin: the web catalog's logins, refused and accepted, land
+// in the audit log with the client's address, and the password does not.
+func TestAuditWebLogin(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "data")
+	d := "--data=" + data
+	ok(t, "", "init", d)
+	ok(t, "ops-pw\n", "user", "add", d, "--admin", "--username", "ops", "--password-stdin")
+	url := serveInProcess(t, data)
+	for _, pw := range []string{"wrong-pw", "ops-pw"} {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.PostForm(url+"/login", map[string][]string{"username": {"ops"}, "password": {pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[string]int{"wrong-pw": 401, "ops-pw": 303}[pw]; resp.StatusCode != want {
+			t.Fatalf("POST /login with %s: %s, want %d", pw, resp.Status, want)
+		}
+	}
+	out := ok(t, "", "audit", "list", d, "--action", "web.login")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := []string{
+		`^TIME +ACTION +RESULT +USER +ADDRESS +PRODUCT +BYTES +DETAIL$`,
+		`^\S+Z +web\.login +failed +ops +127\.0\.0\.1 +- +- +invalid username or password$`,
+		`^\S+Z +web\.login +ok +ops +127\.0\.0\.1 +- +- +admin$`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("audit list printed %d lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, re := range want {
+		if !regexp.MustCompile(re).MatchString(lines[i]) {
+			t.Errorf("audit list line %d = %q, want %s", i, lines[i], re)
+		}
+	}
+	if strings.Contains(out, "ops-pw") || strings.Contains(out, "wrong-pw") {
+		t.Errorf("the audit log holds a password:\n%s", out)
+	}
 }

@@ -134,6 +134,22 @@ func TestMaintain(t *testing.T) {
 	if err := st.AddToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
+	// Two reports of one installation older than the retention: the
+	// first is pruned, the newest stays.
+	for _, days := range []int{3, 2} {
+		err := st.AddReport(ctx, store.Report{Installation: "inst-1", Product: "p-1", Channel: "full", Username: "u",
+			Result: store.ResultCurrent, Time: time.Now().Add(-time.Duration(days) * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	history := func() int {
+		rs, err := st.Reports(ctx, "p-1", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
 	var logs bytes.Buffer
 	log, _ := newLogger(&lockedWriter{w: &logs}, "text", "info")
 	r := &repo.Repo{Store: st}
@@ -145,7 +161,7 @@ func TestMaintain(t *testing.T) {
 	<-held
 	mctx, stop := context.WithCancel(ctx)
 	finished := make(chan struct{})
-	go func() { maintain(mctx, st, r, data, 20*time.Millisecond, log); close(finished) }()
+	go func() { maintain(mctx, st, r, data, 20*time.Millisecond, 24*time.Hour, log); close(finished) }()
 	time.Sleep(200 * time.Millisecond)
 	if _, err := st.Token(ctx, tok.Hash); err != nil {
 		t.Fatalf("the token went while another process held the cleanup: %v", err)
@@ -160,6 +176,15 @@ func TestMaintain(t *testing.T) {
 			t.Fatal("maintain did not delete the expired token")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	for history() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("maintain left %d reports in the history, want 1 (the installation's newest)", history())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if is, err := st.Installations(ctx, "p-1"); err != nil || len(is) != 1 {
+		t.Errorf("after pruning, Installations = %+v, %v; want inst-1", is, err)
 	}
 	stop()
 	<-finished

@@ -19,7 +19,7 @@ import (
 
 // auditActions are the actions the audit log records, for --action.
 var auditActions = []string{
-	store.AuditLogin, store.AuditRefresh, store.AuditDownload,
+	store.AuditLogin, store.AuditRefresh, store.AuditWebLogin, store.AuditDownload,
 	store.AuditProductAdd, store.AuditUpdatePublish, store.AuditUserAdd, store.AuditToolPublish,
 }
 
@@ -42,8 +42,9 @@ func newAuditListCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [--since DURATION|TIME] [--user U] [--action A] [--limit N] [--json]",
 		Short: "List the events of the audit log, newest last",
-		Long: `List the events of the audit log, newest last: logins and refreshes (success
-and failure, with the username and the client's address), downloads (who,
+		Long: `List the events of the audit log, newest last: logins of the tool and of
+the web catalog and refreshes (success and failure, with the username and
+the client's address), downloads (who,
 which product, which blob, how many bytes) and admin actions (product add,
 update publish, user add, tool publish, with the operating-system user and
 the host that ran them). Passwords and tokens are never recorded.

@@ -301,11 +301,12 @@ func runKeysRotate(ctx context.Context, g *globalOptions, o keysRotateOptions) e
 }
 
 // maintain does the scheduled work of serve every interval until ctx ends:
-// it re-signs the snapshot and timestamp before they expire and deletes
-// expired tokens. Each piece of work runs in store.Exclusive, so replicas
+// it re-signs the snapshot and timestamp before they expire, deletes
+// expired tokens and sessions, and, when reportRetention is not 0, prunes
+// the installations' reports older than that from their history. Each piece of work runs in store.Exclusive, so replicas
 // sharing one database do it once. It reads the online keys of the data
 // folder each time, so a rotation (keys rotate) needs no restart.
-func maintain(ctx context.Context, st store.Store, r *repo.Repo, folder string, every time.Duration, log *slog.Logger) {
+func maintain(ctx context.Context, st store.Store, r *repo.Repo, folder string, every, reportRetention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -328,6 +329,18 @@ func maintain(ctx context.Context, st store.Store, r *repo.Repo, folder string, 
 		})
 		if err != nil && ctx.Err() == nil {
 			log.Warn("delete expired tokens", "err", err)
+		}
+		if reportRetention > 0 {
+			_, err = st.Exclusive(ctx, "prune-reports", func(ctx context.Context) error {
+				n, err := st.PruneReports(ctx, time.Now().Add(-reportRetention))
+				if n > 0 {
+					log.Info("pruned the history of installations' reports", "count", n, "older than", reportRetention)
+				}
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				log.Warn("prune the history of installations' reports", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

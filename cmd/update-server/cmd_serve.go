@@ -17,6 +17,7 @@ import (
 	"inplace/internal/fsx"
 	"inplace/internal/repo"
 	"inplace/internal/server"
+	"inplace/internal/store"
 	"inplace/internal/web"
 )
 
@@ -27,11 +28,12 @@ type serveOptions struct {
 	TLSCert  string
 	TLSKey   string
 
-	RedirectBlobs time.Duration
-	LogFormat     string
-	LogLevel      string
-	DrainDelay    time.Duration
-	MetadataTTL   time.Duration
+	RedirectBlobs   time.Duration
+	LogFormat       string
+	LogLevel        string
+	DrainDelay      time.Duration
+	MetadataTTL     time.Duration
+	ReportRetention time.Duration
 
 	TimestampExpiry time.Duration
 	SnapshotExpiry  time.Duration
@@ -39,6 +41,10 @@ type serveOptions struct {
 	RefreshTTL       time.Duration
 	TrustProxyHeader bool
 }
+
+// defaultReportRetention keeps 400 days of installations' reports: a year
+// and a month, enough to compare a level with the one a year earlier.
+const defaultReportRetention = 400 * 24 * time.Hour
 
 // shutdownTimeout bounds how long serve waits for requests in flight after
 // SIGINT or SIGTERM.
@@ -96,6 +102,7 @@ refreshes and downloads go to the audit log ("update-server audit list").`,
 	f.DurationVar(&opts.MetadataTTL, "metadata-ttl", 0, "answer update checks from memory, and let caches in front keep them, for this `long` (e.g. 1s at scale): a publish then reaches clients within it (0: read the database for every check)")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log lines as text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info (a line per request), warn or error")
+	f.DurationVar(&opts.ReportRetention, "report-retention", defaultReportRetention, "keep the history of installations' reports (the catalog's chart of levels over time) this `long`; each installation's last report is kept however old (0: keep everything)")
 	f.DurationVar(&opts.DrainDelay, "drain-delay", 0, "on SIGTERM, answer /readyz with 503 this `long` before closing the listener, so that load balancers stop sending requests")
 	return cmd
 }
@@ -122,8 +129,8 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	if opts.RedirectBlobs < 0 || opts.DrainDelay < 0 || opts.MetadataTTL < 0 {
-		return errors.New("--redirect-blobs, --drain-delay and --metadata-ttl must not be negative")
+	if opts.RedirectBlobs < 0 || opts.DrainDelay < 0 || opts.MetadataTTL < 0 || opts.ReportRetention < 0 {
+		return errors.New("--redirect-blobs, --drain-delay, --metadata-ttl and --report-retention must not be negative")
 	}
 	d, err := openData(ctx, g)
 	if err != nil {
@@ -144,13 +151,17 @@ func runServe(ctx context.Context, g *globalOptions, opts serveOptions, args []s
 	}
 	rctx, stopRefresh := context.WithCancel(ctx)
 	defer stopRefresh()
-	go maintain(rctx, d.store, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), logger)
+	go maintain(rctx, d.store, r, g.Data, min(opts.TimestampExpiry/4, time.Minute), opts.ReportRetention, logger)
 
-	catalog, err := web.New(web.Options{Store: d.store, Logger: logger, Secure: tlsConfig != nil})
+	// The catalog records its logins through the server's audit log,
+	// and the server serves the catalog: h is set before any request.
+	var h *server.Server
+	catalog, err := web.New(web.Options{Store: d.store, Logger: logger, Secure: tlsConfig != nil,
+		Audit: func(r *http.Request, e store.AuditEvent) { h.Audit(r, e) }})
 	if err != nil {
 		return err
 	}
-	h, err := server.New(server.Options{Web: catalog, Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
+	h, err = server.New(server.Options{Web: catalog, Store: d.store, Blobs: d.blobs, TokenTTL: opts.TokenTTL, Logger: logger,
 		RefreshTTL: opts.RefreshTTL, TrustProxyHeader: opts.TrustProxyHeader, RedirectBlobs: opts.RedirectBlobs, MetadataTTL: opts.MetadataTTL})
 	if err != nil {
 		return err

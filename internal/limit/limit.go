@@ -1,6 +1,7 @@
-// Package limit counts failed logins per key (a username, a client
-// address) and refuses further attempts for a while once too many failed.
-// It keeps everything in memory and never blocks a key that has not failed.
+// Package limit counts events per key — failed logins per username or
+// client address, reports per installation — and refuses further attempts
+// for a while once there were too many within a window. It keeps
+// everything in memory and never blocks a key it has not counted.
 package limit
 
 import (
@@ -36,6 +37,11 @@ func New(max int, window time.Duration) *Limiter {
 func (l *Limiter) Blocked(key string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.blocked(key, now)
+}
+
+// blocked is Blocked with l.mu held.
+func (l *Limiter) blocked(key string, now time.Time) time.Duration {
 	f := l.failures[key]
 	if f == nil || f.count < l.max {
 		return 0
@@ -51,6 +57,24 @@ func (l *Limiter) Blocked(key string, now time.Time) time.Duration {
 func (l *Limiter) Fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.count(key, now)
+}
+
+// Take counts one event of key unless key is blocked, in which case it
+// returns how long to wait and counts nothing: a rate limit of max events
+// per window.
+func (l *Limiter) Take(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if wait := l.blocked(key, now); wait > 0 {
+		return wait
+	}
+	l.count(key, now)
+	return 0
+}
+
+// count records one event of key; l.mu is held.
+func (l *Limiter) count(key string, now time.Time) {
 	f := l.failures[key]
 	if f == nil || now.Sub(f.first) >= l.window {
 		if len(l.failures) >= maxTracked {

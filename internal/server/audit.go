@@ -23,7 +23,7 @@ const maxAuditField = 256
 // audit records e, at the current time and from the request's address,
 // in the audit log. A failure is logged, never answered: the request has
 // been served (or refused) already, and serving goes on.
-func (s *Server) audit(r *http.Request, e store.AuditEvent) {
+func (s *Server) Audit(r *http.Request, e store.AuditEvent) {
 	e.Time = s.now().UTC()
 	e.Address = s.clientAddr(r)
 	e.Username, e.Product, e.Detail = clip(e.Username), clip(e.Product), clip(e.Detail)
@@ -90,6 +90,6 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, detail st
 		return
 	}
 	t := tokenFrom(r.Context())
-	s.audit(r, store.AuditEvent{Action: store.AuditDownload, OK: true, Username: t.Username,
+	s.Audit(r, store.AuditEvent{Action: store.AuditDownload, OK: true, Username: t.Username,
 		Product: t.Product, Detail: detail, Bytes: rec.bytes})
 }

@@ -74,7 +74,7 @@ func tooManyFailures(w http.ResponseWriter, wait time.Duration, from string) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request, req api.TokenRequest, addr string, now time.Time) {
 	ctx := r.Context()
 	refuse := func(status int, msg string) {
-		s.audit(r, store.AuditEvent{Action: store.AuditLogin, Username: req.Username, Product: req.Product, Detail: msg})
+		s.Audit(r, store.AuditEvent{Action: store.AuditLogin, Username: req.Username, Product: req.Product, Detail: msg})
 		writeError(w, status, msg)
 	}
 	if wait := s.limiter.Blocked(req.Username, now); wait > 0 {
@@ -118,7 +118,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, req api.TokenRequ
 		s.internalError(w, r, err)
 		return
 	}
-	s.audit(r, store.AuditEvent{Action: store.AuditLogin, OK: true, Username: user.Username, Product: req.Product,
+	s.Audit(r, store.AuditEvent{Action: store.AuditLogin, OK: true, Username: user.Username, Product: req.Product,
 		Detail: "channel " + req.Channel})
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -153,7 +153,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, token, addr str
 	old, err := s.store.RefreshToken(ctx, hash)
 	refuse := func(status int, msg, detail string) {
 		s.addrLimiter.Fail(addrKey(addr), now)
-		s.audit(r, store.AuditEvent{Action: store.AuditRefresh, Username: old.Username, Product: old.Product, Detail: detail})
+		s.Audit(r, store.AuditEvent{Action: store.AuditRefresh, Username: old.Username, Product: old.Product, Detail: detail})
 		if status == http.StatusUnauthorized {
 			unauthorized(w, msg)
 		} else {
@@ -215,7 +215,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, token, addr str
 		s.internalError(w, r, err)
 		return
 	}
-	s.audit(r, store.AuditEvent{Action: store.AuditRefresh, OK: true, Username: old.Username, Product: old.Product,
+	s.Audit(r, store.AuditEvent{Action: store.AuditRefresh, OK: true, Username: old.Username, Product: old.Product,
 		Detail: "channel " + old.Channel})
 	writeJSON(w, http.StatusOK, resp)
 }

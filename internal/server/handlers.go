@@ -151,7 +151,7 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.audit(r, store.AuditEvent{Action: store.AuditDownload, Username: t.Username, Product: t.Product,
+		s.Audit(r, store.AuditEvent{Action: store.AuditDownload, Username: t.Username, Product: t.Product,
 			Detail: sum + ": not visible to the token's product and channel"})
 		notFound()
 		return
@@ -174,7 +174,7 @@ func (s *Server) redirectBlob(w http.ResponseWriter, r *http.Request, sum string
 		return
 	}
 	t := tokenFrom(r.Context())
-	s.audit(r, store.AuditEvent{Action: store.AuditDownload, OK: true, Username: t.Username, Product: t.Product,
+	s.Audit(r, store.AuditEvent{Action: store.AuditDownload, OK: true, Username: t.Username, Product: t.Product,
 		Detail: sum + ": redirected to the blob store"})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u.String(), http.StatusFound)

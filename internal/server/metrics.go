@@ -21,7 +21,7 @@ type metrics struct {
 	requests *prometheus.CounterVec   // route, method, code
 	latency  *prometheus.HistogramVec // route
 	bytes    *prometheus.CounterVec   // route
-	logins   *prometheus.CounterVec   // kind (password, refresh), result (ok, refused)
+	logins   *prometheus.CounterVec   // kind (password, refresh, web), result (ok, refused)
 	failures *prometheus.CounterVec   // reason
 	inFlight prometheus.Gauge
 }
@@ -44,7 +44,7 @@ func newMetrics() *metrics {
 		}, []string{"route"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inplace_logins_total",
-			Help: "Logins with a password and exchanges of a refresh token, by kind and result (ok or refused).",
+			Help: "Logins with a password (the tool's, kind password; the web catalog's, kind web) and exchanges of a refresh token (kind refresh), by kind and result (ok or refused).",
 		}, []string{"kind", "result"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inplace_http_failures_total",
@@ -86,6 +86,8 @@ func (m *metrics) login(e store.AuditEvent) {
 		kind = "password"
 	case store.AuditRefresh:
 		kind = "refresh"
+	case store.AuditWebLogin:
+		kind = "web"
 	default:
 		return
 	}

@@ -86,7 +86,7 @@ func (s *Server) handlePacked(w http.ResponseWriter, r *http.Request) {
 		return ok
 	}
 	if !blob.ValidHash(sum) || !visible(sum) {
-		s.audit(r, store.AuditEvent{Action: store.AuditDownload, Username: t.Username, Product: t.Product,
+		s.Audit(r, store.AuditEvent{Action: store.AuditDownload, Username: t.Username, Product: t.Product,
 			Detail: sum + ": not visible to the token's product and channel"})
 		notFound()
 		return

@@ -117,3 +117,58 @@ func TestReportRefused(t *testing.T) {
 		t.Errorf("GET /v1/reports: %d, Allow %q", status, resp.Header.Get("Allow"))
 	}
 }
+
+// TestReportLimits: past MaxInstallationReports an hour, an installation's
+// reports answer 429 with Retry-After and are not stored, while other
+// installations of the account go on; past MaxAccountReports the account's
+// are refused whatever the installation; an hour later both are taken again.
+func TestReportLimits(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.MaxInstallationReports, o.MaxAccountReports = 3, 5 })
+	bob := f.login("bob", "wso2am-4.2.0", "security")
+	report := func(inst string) (int, http.Header) {
+		t.Helper()
+		inst = strings.Repeat(inst, 32)
+		status, b, resp := f.do("POST", "/v1/reports", bob, api.Report{Installation: inst, Level: 1000, Result: api.ReportCurrent})
+		if status == http.StatusTooManyRequests && !strings.Contains(string(b), "too many reports") {
+			t.Errorf("429 says %s", b)
+		}
+		return status, resp.Header
+	}
+	history := func() int {
+		t.Helper()
+		rs, err := f.store.Reports(context.Background(), "wso2am-4.2.0", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	for i := range 3 {
+		if status, _ := report("a"); status != http.StatusNoContent {
+			t.Fatalf("report %d of installation a: %d", i+1, status)
+		}
+	}
+	f.clock.Add(15 * time.Minute)
+	status, h := report("a")
+	if status != http.StatusTooManyRequests || h.Get("Retry-After") != "2700" {
+		t.Errorf("4th report of a within the hour: %d, Retry-After %q; want 429, 2700", status, h.Get("Retry-After"))
+	}
+	if status, _ := report("b"); status != http.StatusNoContent {
+		t.Errorf("installation b, while a is refused: %d", status)
+	}
+	if status, _ := report("c"); status != http.StatusNoContent {
+		t.Errorf("installation c: %d", status)
+	}
+	if status, _ := report("d"); status != http.StatusTooManyRequests {
+		t.Errorf("the account's 6th report within the hour: %d, want 429", status)
+	}
+	if n := history(); n != 5 {
+		t.Errorf("history holds %d reports, want the 5 taken", n)
+	}
+	f.clock.Add(time.Hour)
+	bob = f.login("bob", "wso2am-4.2.0", "security") // the token expired
+	for _, inst := range []string{"a", "d"} {
+		if status, _ := report(inst); status != http.StatusNoContent {
+			t.Errorf("installation %s an hour later: %d", inst, status)
+		}
+	}
+}

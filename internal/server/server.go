@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,12 @@ const (
 	DefaultMaxLoginFailures   = 10
 	DefaultMaxAddressFailures = 50
 	DefaultLoginWindow        = time.Minute
+
+	// An installation reports once a run; a runaway script or a forged
+	// stream of installation ids is cut off at these, per hour.
+	DefaultMaxInstallationReports = 60
+	DefaultMaxAccountReports      = 10000
+	reportWindow                  = time.Hour
 )
 
 // Limits on request bodies.
@@ -53,6 +60,13 @@ type Options struct {
 	MaxLoginFailures   int
 	MaxAddressFailures int
 	LoginWindow        time.Duration
+
+	// MaxInstallationReports reports of one installation, and
+	// MaxAccountReports of one account, within an hour make further reports
+	// answer 429 until the hour passes: reports keep a history, which must
+	// not grow without bound. 0 means the defaults.
+	MaxInstallationReports int
+	MaxAccountReports      int
 
 	// TrustProxyHeader takes the client address from the last entry of
 	// X-Forwarded-For, as a reverse proxy in front of the server sets it,
@@ -101,7 +115,12 @@ type Server struct {
 
 	refreshTTL  time.Duration
 	addrLimiter *limit.Limiter
-	trustProxy  bool
+
+	// installationReports and accountReports count reports per
+	// installation (with its account) and per account.
+	installationReports *limit.Limiter
+	accountReports      *limit.Limiter
+	trustProxy          bool
 
 	metrics  *metrics
 	meta     metaCache
@@ -163,6 +182,8 @@ func New(o Options) (*Server, error) {
 		maxAddrFailures = DefaultMaxAddressFailures
 	}
 	s.addrLimiter = limit.New(maxAddrFailures, window)
+	s.installationReports = limit.New(cmp.Or(o.MaxInstallationReports, DefaultMaxInstallationReports), reportWindow)
+	s.accountReports = limit.New(cmp.Or(o.MaxAccountReports, DefaultMaxAccountReports), reportWindow)
 
 	mux := http.NewServeMux()
 	route := func(method, pattern string, h http.HandlerFunc) {

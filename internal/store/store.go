@@ -141,6 +141,7 @@ type RefreshToken struct {
 const (
 	AuditLogin         = "login"          // POST /v1/token with a password
 	AuditRefresh       = "refresh"        // POST /v1/token with a refresh token
+	AuditWebLogin      = "web.login"      // POST /login of the web catalog
 	AuditDownload      = "download"       // GET /v1/blobs/{sha256}
 	AuditProductAdd    = "product.add"    // update-server product add
 	AuditUpdatePublish = "update.publish" // update-server update publish
@@ -335,6 +336,11 @@ type Store interface {
 	// Reports returns every report of the product at or after since,
 	// oldest first (by Time, then in the order stored).
 	Reports(ctx context.Context, product string, since time.Time) ([]Report, error)
+
+	// PruneReports deletes the reports received before before from the
+	// history, except each installation's newest, which Installations
+	// goes on listing however old it is. It returns how many it deleted.
+	PruneReports(ctx context.Context, before time.Time) (int, error)
 
 	// Exclusive runs fn unless work of the same name is running already,
 	// in this process or in another one sharing the store, and reports

@@ -186,6 +186,12 @@ func (c *Catalog) handleLogin(w http.ResponseWriter, r *http.Request) {
 		form.Error = msg
 		c.render(w, r, status, "login", page{Title: "Log in", Data: form})
 	}
+	// Refused logins go to the audit log, as the API's do, except those
+	// the limiter refuses (429), which would let one client fill it.
+	refuseAudited := func(status int, msg, why string) {
+		c.audit(r, store.AuditEvent{Action: store.AuditWebLogin, Username: username, Detail: why})
+		refuse(status, msg)
+	}
 	if username == "" || password == "" {
 		refuse(http.StatusBadRequest, "Enter your username and your password.")
 		return
@@ -211,7 +217,7 @@ func (c *Catalog) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || hash == dummyHash {
 		c.limiter.Fail(username, now)
-		refuse(http.StatusUnauthorized, "Wrong username or password. Check both and try again.")
+		refuseAudited(http.StatusUnauthorized, "Wrong username or password. Check both and try again.", "invalid username or password")
 		return
 	}
 	c.limiter.Reset(username)
@@ -235,6 +241,11 @@ func (c *Catalog) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.internalError(w, r, nil, err)
 		return
 	}
+	detail := "customer"
+	if user.Admin {
+		detail = "admin"
+	}
+	c.audit(r, store.AuditEvent{Action: store.AuditWebLogin, OK: true, Username: user.Username, Detail: detail})
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: value, Path: "/", Expires: expires,
 		MaxAge: int(c.sessionTTL.Seconds()), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, next, http.StatusSeeOther)

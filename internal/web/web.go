@@ -39,6 +39,11 @@ type Options struct {
 	// Secure marks the session cookie Secure: set it when the catalog is
 	// served over HTTPS, as it should be.
 	Secure bool
+
+	// Audit, when set, records each login and refused login
+	// (store.AuditWebLogin) in the audit log, with the request's address:
+	// the update server passes its (*server.Server).Audit.
+	Audit func(*http.Request, store.AuditEvent)
 }
 
 // Catalog is the web catalog, an http.Handler. Create it with New; it is
@@ -49,6 +54,7 @@ type Catalog struct {
 	now        func() time.Time
 	sessionTTL time.Duration
 	secure     bool
+	audit      func(*http.Request, store.AuditEvent)
 	limiter    *limit.Limiter
 	pages      map[string]*template.Template
 	handler    http.Handler
@@ -74,6 +80,7 @@ func New(o Options) (*Catalog, error) {
 		now:        o.Now,
 		sessionTTL: o.SessionTTL,
 		secure:     o.Secure,
+		audit:      o.Audit,
 		limiter:    limit.New(maxLoginFailures, loginWindow),
 	}
 	if c.log == nil {
@@ -81,6 +88,9 @@ func New(o Options) (*Catalog, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if c.audit == nil {
+		c.audit = func(*http.Request, store.AuditEvent) {}
 	}
 	if c.sessionTTL == 0 {
 		c.sessionTTL = DefaultSessionTTL

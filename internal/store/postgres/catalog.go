@@ -98,6 +98,16 @@ func (s *Store) Installations(ctx context.Context, product string) ([]store.Repo
 	return rs, nil
 }
 
+// PruneReports implements store.Store.
+func (s *Store) PruneReports(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM reports r WHERE r.time_ms < $1
+		AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.report_id = r.id)`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune reports: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // Reports implements store.Store.
 func (s *Store) Reports(ctx context.Context, product string, since time.Time) ([]store.Report, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+reportColumns+`

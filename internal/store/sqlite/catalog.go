@@ -116,6 +116,17 @@ func (s *Store) Reports(ctx context.Context, product string, since time.Time) ([
 	return scanReports(rows)
 }
 
+// PruneReports implements store.Store.
+func (s *Store) PruneReports(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM reports WHERE time_ms < ?
+		AND id NOT IN (SELECT report_id FROM installations)`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune reports: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 func scanReports(rows *sql.Rows) ([]store.Report, error) {
 	defer rows.Close()
 	out := []store.Report{}

@@ -181,4 +181,21 @@ func testReports(t *testing.T, s store.Store) {
 			t.Errorf("Reports(%s, %v) = %+v\nwant %+v", tc.product, tc.since, got, tc.want)
 		}
 	}
+	// Pruning before the last reports' time deletes inst-b's first report
+	// and keeps every installation's newest, however old.
+	n, err := s.PruneReports(ctx, at.Add(2*time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneReports = %d, %v; want 1 (inst-b's first report)", n, err)
+	}
+	if got, err := s.Reports(ctx, "p-1", time.Time{}); err != nil || !reflect.DeepEqual(got, pick(4, 1, 3)) {
+		t.Errorf("after PruneReports, Reports(p-1) = %+v, %v\nwant %+v", got, err, pick(4, 1, 3))
+	}
+	if n, err := s.PruneReports(ctx, at.Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("PruneReports past every report = %d, %v; want 0: each is an installation's newest", n, err)
+	}
+	for product, want := range map[string][]store.Report{"p-1": pick(1, 3, 4), "q-1": pick(2)} {
+		if got, err := s.Installations(ctx, product); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("after PruneReports, Installations(%s) = %+v, %v\nwant %+v", product, got, err, want)
+		}
+	}
 }
