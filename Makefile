@@ -33,10 +33,11 @@ dist:
 	@ls -l dist
 
 # The whole test suite: vet, unit tests, end-to-end scripts against real
-# binaries and a real server, and that every target cross-compiles.
+# binaries and a real server, and that every target cross-compiles. The
+# browser tests' screenshots are kept in artifacts/screenshots.
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 30m ./...
+	INPLACE_ARTIFACTS=$(CURDIR)/artifacts/screenshots $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory dist >/dev/null
 
 test-short:
