@@ -16,6 +16,14 @@ type testServer struct {
 	url  string
 	addr string
 	data string
+	cmd  *exec.Cmd
+}
+
+// stop stops the server for good: the machine has no server to reach.
+func (s *testServer) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(os.Interrupt)
+	s.cmd.Wait()
 }
 
 // startServer initialises a data folder and serves it until the test ends.
@@ -36,6 +44,7 @@ func startServer(t *testing.T, extra ...string) *testServer {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	s.cmd = cmd
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()

@@ -41,6 +41,9 @@ type options struct {
 	caFile         string // --ca-file, or UPDATE_CA_FILE
 	allowHTTP      bool   // --allow-http, or UPDATE_ALLOW_HTTP
 	noReport       bool   // --no-report (also UPDATE_REPORT=false, report = false in updates/config)
+	exportBundle   string // --export-bundle FILE
+	from           int64  // --from LEVEL for --export-bundle; -1: this home's level
+	bundle         string // --bundle FILE
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -51,6 +54,10 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux --revert             undo the last update (again: the one before it)
   ./update_linux --ca-file ca.pem     trust the private certificate authority of your update server
   ./update_linux --no-report          update without telling the update server the result
+  ./update_linux --export-bundle b.zip --from 1700000100000
+                                      on a connected machine: write an offline bundle for an
+                                      installation at that level (see --details on it)
+  ./update_linux --bundle b.zip       on the machine without network: update from the bundle
   UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
 
 Exit codes:
@@ -112,7 +119,11 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the certificate authority in this PEM `file` for the update server's certificate, besides the system's (or UPDATE_CA_FILE)")
 	f.BoolVar(&o.noReport, "no-report", false, "do not tell the update server this installation's level and the run's result (or UPDATE_REPORT=false, or report = false in updates/config)")
 	f.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// server beyond this machine: anyone on the way could read your password and change downloads; only on a network you trust (or UPDATE_ALLOW_HTTP=1)")
-	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
+	f.StringVar(&o.exportBundle, "export-bundle", "", "write an offline bundle to `file`: everything an installation at --from needs to reach the newest level of your channel (or -t), signed by the vendor; changes nothing here")
+	f.Int64Var(&o.from, "from", -1, "with --export-bundle: the `level` of the installation the bundle is for (0: the base distribution; default this installation's level)")
+	f.StringVar(&o.bundle, "bundle", "", "update from the offline bundle in `file` instead of the update server: the same checks, merges, conflicts and --revert")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "export-bundle")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "export-bundle", "bundle")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
 	return cmd
 }
@@ -157,6 +168,12 @@ func runTool(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	if err := o.fromEnv(); err != nil {
 		return err
 	}
+	if o.from != -1 && o.exportBundle == "" {
+		return errors.New("--from goes with --export-bundle: it names the level of the installation the bundle is for")
+	}
+	if o.from < -1 {
+		return fmt.Errorf("--from %d: give a level (0 for the base distribution)", o.from)
+	}
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout,
@@ -197,7 +214,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 		fmt.Fprintf(stderr, "update: found an interrupted %s (%s) and %s it\n", r.Action, r.Txn, what)
 	}
-	if !o.details {
+	if !o.details && o.exportBundle == "" {
 		if pid, ok := h.ServerRunning(); ok {
 			return fmt.Errorf("the product's server is running (pid %d in %s): stop it, then run the tool again", pid, h.Path(home.PidFile))
 		}
@@ -216,7 +233,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	if err := updater.Prune(h); err != nil {
 		return err
 	}
-	if st.Pending != nil && !o.cont && !o.revert && !o.details {
+	if st.Pending != nil && !o.cont && !o.revert && !o.details && o.exportBundle == "" {
 		return updater.PendingError(st.Pending)
 	}
 
@@ -249,9 +266,31 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		return err
 	}
 
+	if o.bundle != "" {
+		// Offline: no server, no self-update, no report.
+		src, b, upto, err := bundleSource(h, product, st, o, stderr)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		u.Src, u.Channel = src, b.Manifest.Channel
+		if st.Level >= upto {
+			return print(&updater.Report{Action: "update", Product: product, Channel: u.Channel, From: st.Level, To: st.Level,
+				Result: fmt.Sprintf("up to date with the bundle: %s is at level %s, and the bundle brings it up to %s",
+					product, updater.LevelString(st.Level), updater.LevelString(upto))}, nil)
+		}
+		rep, err := u.Update(ctx, updater.UpdateOptions{Upto: upto, DryRun: o.dryRun})
+		return print(rep, err)
+	}
+
 	sess, err := connect(ctx, h, product, st, o, stdin, stderr)
 	if err != nil {
 		return err
+	}
+	if o.exportBundle != "" {
+		u.Channel = sess.channel
+		rep, err := exportBundle(ctx, u, h, sess, o)
+		return print(rep, sessionError(h, err))
 	}
 	// An update reports how it went once it reached the server.
 	report := func(rep *updater.Report, err error) {
@@ -298,6 +337,8 @@ func isNil(v any) bool {
 	case *updater.Report:
 		return r == nil
 	case *updater.Details:
+		return r == nil
+	case *updater.ExportReport:
 		return r == nil
 	}
 	return v == nil

@@ -20,13 +20,30 @@ import (
 	"inplace/internal/fsx"
 )
 
+// Remote is where a Source reads targets and content: the update
+// server's client, or an offline bundle (package bundle). Blob and
+// FetchPacked check every byte against the hash they are given; Source
+// checks targets against the signed metadata.
+type Remote interface {
+	// Target returns the content of the target at path, at most length
+	// bytes.
+	Target(ctx context.Context, path string, length int64) ([]byte, error)
+	// Blob writes the content named by sha to w, verified.
+	Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error
+	// FetchPacked writes the content named by sha into the file name,
+	// verified; have (or nil) is content on disk it may be a delta from.
+	FetchPacked(ctx context.Context, sha string, size int64, name string, have *api.Have, progress func(int)) error
+}
+
+var _ Remote = (*client.Client)(nil)
+
 // Source gives the updater verified metadata: descriptors and the base
 // distribution are signed targets; content comes by hash through the
-// session's client, which checks every byte against the hash a verified
-// descriptor gave.
+// Remote (the session's client), which checks every byte against the hash
+// a verified descriptor gave.
 type Source struct {
 	Meta    *Metadata
-	Client  *client.Client
+	Client  Remote
 	Channel string
 	// CacheDir keeps verified targets by hash, so a run reads each
 	// descriptor and the base distribution from the service once.

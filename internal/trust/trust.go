@@ -19,6 +19,7 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/config"
+	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
 
 	"inplace/internal/fsx"
@@ -38,7 +39,12 @@ type Options struct {
 	CacheDir string
 	// HTTP fetches the metadata: timeouts and proxy, never credentials.
 	HTTP *http.Client
-	// Now, when set, replaces the clock for expiry checks (tests).
+	// Fetcher, when set, reads the metadata instead of HTTP: from an
+	// offline bundle, say. It answers a missing file with
+	// metadata.ErrDownloadHTTP{StatusCode: 404}.
+	Fetcher fetcher.Fetcher
+	// Now, when set, replaces the clock for expiry checks: tests, and an
+	// offline bundle, whose metadata is checked as of when it was made.
 	Now time.Time
 }
 
@@ -73,7 +79,10 @@ func Open(o Options) (*Metadata, error) {
 	cfg.LocalMetadataDir = o.CacheDir
 	cfg.LocalTargetsDir = filepath.Join(o.CacheDir, "targets")
 	cfg.RootMaxLength, cfg.TimestampMaxLength, cfg.SnapshotMaxLength, cfg.TargetsMaxLength = maxRoot, maxTimestamp, maxSnapshot, maxTargets
-	cfg.Fetcher = &fetcher{http: o.HTTP}
+	cfg.Fetcher = o.Fetcher
+	if cfg.Fetcher == nil {
+		cfg.Fetcher = &httpFetcher{http: o.HTTP}
+	}
 	up, err := updater.New(cfg)
 	if err != nil {
 		return nil, Explain(err)
@@ -144,11 +153,15 @@ func Explain(err error) error {
 	return fmt.Errorf("verify the update metadata: %w", err)
 }
 
-// fetcher downloads metadata with the tool's HTTP client, bounded by the
-// length the updater allows, retrying network errors a little.
-type fetcher struct{ http *http.Client }
+// HTTPFetcher returns the fetcher Open uses by default, for wrapping (an
+// export records what it downloads).
+func HTTPFetcher(c *http.Client) fetcher.Fetcher { return &httpFetcher{http: c} }
 
-func (f *fetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]byte, error) {
+// httpFetcher downloads metadata with the tool's HTTP client, bounded by
+// the length the updater allows, retrying network errors a little.
+type httpFetcher struct{ http *http.Client }
+
+func (f *httpFetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]byte, error) {
 	var last error
 	for attempt := range 3 {
 		if attempt > 0 {
@@ -163,7 +176,7 @@ func (f *fetcher) DownloadFile(url string, maxLength int64, _ time.Duration) ([]
 	return nil, last
 }
 
-func (f *fetcher) get(url string, maxLength int64) ([]byte, error, bool) {
+func (f *httpFetcher) get(url string, maxLength int64) ([]byte, error, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
