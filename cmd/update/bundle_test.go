@@ -125,6 +125,16 @@ func TestBundleOffline(t *testing.T) {
 		sameTree(t, tc.name+": the refused bundle changed the installation", tree(t, h), before)
 	}
 
+	// An installation between the bundle's levels: -t stops it at update
+	// 1, and the same bundle takes it on from there.
+	mid := srv.installHome(t, l.Base)
+	if code, out := runHomeTool(t, mid, offlineEnv, "--bundle", file, "-t", "1700000100000"); code != 0 || !strings.Contains(out, "to level 1700000100000") {
+		t.Errorf("the bundle with -t: exit %d\n%s", code, out)
+	}
+	if code, out := runHomeTool(t, mid, offlineEnv, "--bundle", file); code != 0 || !strings.Contains(out, "to level 1700000200000") {
+		t.Errorf("the bundle from between its levels: exit %d\n%s", code, out)
+	}
+
 	code, out = runHomeTool(t, offline, offlineEnv, "--bundle", file, "--dry-run")
 	if code != 3 || !strings.Contains(out, "dry run") {
 		t.Errorf("dry run from the bundle: exit %d, want 3\n%s", code, out)
