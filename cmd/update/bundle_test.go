@@ -135,6 +135,10 @@ func TestBundleOffline(t *testing.T) {
 		t.Errorf("the bundle from between its levels: exit %d\n%s", code, out)
 	}
 
+	if code, out := runHomeTool(t, offline, offlineEnv, "--bundle", file, "--details"); code != 0 ||
+		!strings.Contains(out, "1700000100000") || !strings.Contains(out, "1700000200000") {
+		t.Errorf("--details of the bundle: exit %d, want both updates listed\n%s", code, out)
+	}
 	code, out = runHomeTool(t, offline, offlineEnv, "--bundle", file, "--dry-run")
 	if code != 3 || !strings.Contains(out, "dry run") {
 		t.Errorf("dry run from the bundle: exit %d, want 3\n%s", code, out)

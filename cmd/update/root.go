@@ -58,6 +58,7 @@ const examples = `  ./update_linux                      update to the newest lev
                                       on a connected machine: write an offline bundle for an
                                       installation at that level (see --details on it)
   ./update_linux --bundle b.zip       on the machine without network: update from the bundle
+                                      (with -d: list what it brings; with --dry-run: simulate)
   UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
 
 Exit codes:
@@ -123,7 +124,7 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.Int64Var(&o.from, "from", -1, "with --export-bundle: the `level` of the installation the bundle is for (0: the base distribution; default this installation's level)")
 	f.StringVar(&o.bundle, "bundle", "", "update from the offline bundle in `file` instead of the update server: the same checks, merges, conflicts and --revert")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "export-bundle")
-	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "export-bundle", "bundle")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "export-bundle", "bundle")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
 	return cmd
 }
@@ -274,6 +275,10 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 		defer b.Close()
 		u.Src, u.Channel = src, b.Manifest.Channel
+		if o.details {
+			d, err := u.Details(ctx, upto)
+			return print(d, err)
+		}
 		if st.Level >= upto {
 			return print(&updater.Report{Action: "update", Product: product, Channel: u.Channel, From: st.Level, To: st.Level,
 				Result: fmt.Sprintf("up to date with the bundle: %s is at level %s, and the bundle brings it up to %s",
