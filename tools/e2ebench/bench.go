@@ -111,10 +111,47 @@ func (b *bench) run() (*result, error) {
 	if b.toolOnly {
 		return res, nil
 	}
+	if err := b.measureBundle(res); err != nil {
+		return nil, err
+	}
 	if res.files, err = compareFiles(r1, r2, res.change, res.payload); err != nil {
 		return nil, err
 	}
 	return res, b.measureBaselines(res, r1, r2)
+}
+
+// measureBundle exports an offline bundle for the installation's level
+// and updates it from the bundle (the server is still up, but the tool
+// does not ask it), then reverts: the bundle's size against the update's
+// new content and the bytes an online update sends, its update against
+// the online one.
+func (b *bench) measureBundle(res *result) error {
+	file := filepath.Join(b.dir, "bench.bundle")
+	for i := range b.runs {
+		logf("offline bundle, run %d of %d: export, update from it, revert", i+1, b.runs)
+		if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		exp, err := b.tool(exitOK, false, "--export-bundle", file)
+		if err != nil {
+			return err
+		}
+		res.bundleExport = append(res.bundleExport, exp.wall)
+		fi, err := os.Stat(file)
+		if err != nil {
+			return err
+		}
+		res.bundleBytes = fi.Size()
+		up, err := b.tool(exitOK, true, "--bundle", file)
+		if err != nil {
+			return err
+		}
+		res.bundleUpdate = append(res.bundleUpdate, up)
+		if _, err := b.tool(exitReverted, false, "--revert"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // measureBaselines times the floor, git and the full pack on fresh copies

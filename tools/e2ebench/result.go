@@ -35,6 +35,10 @@ type result struct {
 	payload      map[string]payload
 	files        []fileBytes
 
+	bundleExport []time.Duration // --export-bundle
+	bundleUpdate []toolRun       // --bundle
+	bundleBytes  int64
+
 	floor, git, pack []time.Duration
 	big              *result // the larger product
 }
@@ -133,6 +137,20 @@ func (r *result) write(w io.Writer) {
 		mib(medianInt(r.wire)), mib(ch.NewBytes), mib(r.backupBytes), mib(ch.OldBytes), mib(r.stats.Bytes))
 	r.writeFiles(p)
 	r.writeTargets(p)
+	if len(r.bundleUpdate) > 0 {
+		bu := median(walls(r.bundleUpdate))
+		p("")
+		p("Offline bundle (`--export-bundle`, then `--bundle` on the installation, which does not ask the server):")
+		p("")
+		p("| | time | vs online update |")
+		p("|---|---|---|")
+		p("| export (verify, fetch every file the installation may need, write) | %s | %s |", ms(median(r.bundleExport)), ratio(median(r.bundleExport), up))
+		p("| update from the bundle, whole run | %s | %s |", ms(bu), ratio(bu, up))
+		p("| of which: apply | %s | %s |", ms(phase(r.bundleUpdate, "apply")), ratio(phase(r.bundleUpdate, "apply"), apply))
+		p("")
+		p("The bundle is %s: %.2f of the update's new content (%s), %.1f× what the online update sent (it holds whole files, not deltas, and the vendor's versions of every file the update touches, for merges and conflicts).",
+			mib(r.bundleBytes), float64(r.bundleBytes)/float64(max(ch.NewBytes, 1)), mib(ch.NewBytes), float64(r.bundleBytes)/float64(max(medianInt(r.wire), 1)))
+	}
 	p("")
 	p("No-op check (nothing to do) and peak memory:")
 	p("")
