@@ -139,11 +139,10 @@ func (r Run) Env() []string {
 // has no use for the customer's password, and its output may be logged.
 var hidden = []string{"UPDATE_PASSWORD"}
 
-// environ is the tool's environment without the hidden variables, and
-// then extra.
-func environ(extra []string) []string {
+// environ is base without the hidden variables, and then extra.
+func environ(base, extra []string) []string {
 	var env []string
-	for _, kv := range os.Environ() {
+	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		keep := true
 		for _, h := range hidden {
@@ -179,7 +178,7 @@ func (h *Hook) Run(ctx context.Context, run Run, timeout time.Duration, out io.W
 	defer w.flush()
 	c := exec.CommandContext(ctx, h.argv[0], h.argv[1:]...)
 	c.Dir = run.Home
-	c.Env = environ(run.Env())
+	c.Env = environ(c.Environ(), run.Env()) // c.Environ has PWD set to Dir
 	c.Stdout, c.Stderr = w, w
 	c.WaitDelay = waitDelay
 	killTree(c)

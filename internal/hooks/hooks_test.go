@@ -133,6 +133,9 @@ func TestRunEnv(t *testing.T) {
 	if hasLine(env, "UPDATE_TO_LEVEL=stale") {
 		t.Errorf("the hook got the tool's UPDATE_TO_LEVEL:\n%s", env)
 	}
+	if goos != "windows" && !hasLine(env, "PWD="+home) {
+		t.Errorf("the hook's PWD is not %s:\n%s", home, env)
+	}
 	pwd := strings.TrimSpace(read(t, filepath.Join(home, "pwd.txt")))
 	if real, _ := filepath.EvalSymlinks(home); pwd != home && pwd != real {
 		t.Errorf("the hook ran in %s, not in %s", pwd, home)
