@@ -60,7 +60,7 @@ const examples = `  ./update_linux                      update to the newest lev
 
 Exit codes:
   0  success
-  1  error (nothing was changed unless the message says otherwise)
+  1  error, a failed hook included (nothing was changed unless the message says otherwise)
   2  the tool updated itself: run it again
   3  merge conflicts to resolve (see --continue)
   4  reverted

@@ -181,6 +181,7 @@ func (h *Hook) Run(ctx context.Context, run Run, timeout time.Duration, out io.W
 	c.Env = environ(c.Environ(), run.Env()) // c.Environ has PWD set to Dir
 	c.Stdout, c.Stderr = w, w
 	c.WaitDelay = waitDelay
+	commandLine(c, h.argv)
 	killTree(c)
 	err := c.Run()
 	w.flush()

@@ -21,3 +21,7 @@ func killTree(c *exec.Cmd) {
 		return nil
 	}
 }
+
+// commandLine is for Windows' cmd /c; here the arguments are passed as
+// they are.
+func commandLine(c *exec.Cmd, argv []string) {}

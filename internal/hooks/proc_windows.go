@@ -3,6 +3,7 @@ package hooks
 import (
 	"os/exec"
 	"strconv"
+	"syscall"
 )
 
 var goos = "windows"
@@ -17,5 +18,14 @@ func killTree(c *exec.Cmd) {
 			return c.Process.Kill()
 		}
 		return nil
+	}
+}
+
+// commandLine writes cmd /c's command line itself: cmd strips the first
+// and last quote of what follows /c, so a path that needs quotes (spaces,
+// parentheses as in "Program Files (x86)") gets a second pair.
+func commandLine(c *exec.Cmd, argv []string) {
+	if len(argv) == 3 && argv[0] == "cmd" && argv[1] == "/c" {
+		c.SysProcAttr = &syscall.SysProcAttr{CmdLine: `cmd /c ""` + argv[2] + `""`}
 	}
 }
