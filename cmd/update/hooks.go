@@ -96,7 +96,8 @@ func (r *hookRunner) afterChange(ctx context.Context, u *updater.Updater, rep *u
 		return nil
 	}
 	err = hookError(err)
-	undo := fmt.Sprintf("to undo it, run %s --revert", toolCommand())
+	revertCmd := toolCommand() + " --revert"
+	undo := "to undo it, run " + revertCmd
 	inPlace := fmt.Sprintf("the update to level %s stays in place: %s", updater.LevelString(rep.To), undo)
 	if ctx.Err() != nil {
 		// Interrupted, or out of --timeout: no time to revert.
@@ -113,12 +114,12 @@ func (r *hookRunner) afterChange(ctx context.Context, u *updater.Updater, rep *u
 	}
 	if pid, ok := r.h.ServerRunning(); ok {
 		return &healthError{hook: err, then: fmt.Sprintf("not reverting the update to level %s: the product's server is running "+
-			"(pid %d in %s); stop it, then %s", updater.LevelString(rep.To), pid, r.h.Path(home.PidFile), undo)}
+			"(pid %d in %s); stop it, then run %s", updater.LevelString(rep.To), pid, r.h.Path(home.PidFile), revertCmd)}
 	}
 	fmt.Fprintf(r.stderr, "update: the health check failed: reverting the update\n")
 	rrep, rerr := u.Revert(ctx)
 	if !errors.Is(rerr, updater.ErrReverted) {
-		return &healthError{hook: err, then: fmt.Sprintf("reverting the update failed (%v), so it stays in place; %s", rerr, undo)}
+		return &healthError{hook: err, then: fmt.Sprintf("reverting the update failed: %v; when the cause is fixed, run %s", rerr, revertCmd)}
 	}
 	printRevert(rrep)
 	return &healthError{hook: err, reverted: true,
