@@ -54,10 +54,11 @@ func Find(dir, name string) (*Hook, error) {
 func find(dir, name, goos string) (*Hook, error) {
 	if goos != "windows" {
 		p := filepath.Join(dir, name)
+		if !present(p) {
+			return nil, nil
+		}
 		fi, err := os.Stat(p)
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, nil
 		case err != nil:
 			return nil, fmt.Errorf("%s hook: %w", name, err)
 		case !fi.Mode().IsRegular():
@@ -70,10 +71,11 @@ func find(dir, name, goos string) (*Hook, error) {
 	var found []string
 	for _, ext := range windowsExts {
 		p := filepath.Join(dir, name+ext)
+		if !present(p) {
+			continue
+		}
 		fi, err := os.Stat(p)
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			continue
 		case err != nil:
 			return nil, fmt.Errorf("%s hook: %w", name, err)
 		case !fi.Mode().IsRegular():
@@ -84,7 +86,7 @@ func find(dir, name, goos string) (*Hook, error) {
 	switch len(found) {
 	case 0:
 		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
+		if present(p) {
 			return nil, fmt.Errorf("%s hook %s has no extension, which Windows needs to run it: name it %s.cmd, .bat, .exe or .ps1 (or remove it)", name, p, name)
 		}
 		return nil, nil
@@ -103,6 +105,14 @@ func find(dir, name, goos string) (*Hook, error) {
 		h.argv = []string{p}
 	}
 	return h, nil
+}
+
+// present tells whether anything has the name p, a symbolic link that
+// leads nowhere included: a hook that is there but broken is an error,
+// not a hook skipped.
+func present(p string) bool {
+	_, err := os.Lstat(p)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 func baseNames(paths []string) []string {

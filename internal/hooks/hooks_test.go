@@ -71,6 +71,16 @@ func TestFindFolder(t *testing.T) {
 	}
 }
 
+func TestFindBrokenLink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, PostUpdate)); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if h, err := find(dir, PostUpdate, "linux"); err == nil {
+		t.Errorf("a link to nothing is taken for no hook: %v", h)
+	}
+}
+
 func TestFindWindows(t *testing.T) {
 	tests := []struct {
 		files []string
