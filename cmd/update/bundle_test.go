@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -139,6 +140,24 @@ func TestBundleOffline(t *testing.T) {
 		!strings.Contains(out, "1700000100000") || !strings.Contains(out, "1700000200000") {
 		t.Errorf("--details of the bundle: exit %d, want both updates listed\n%s", code, out)
 	}
+	// The health check holds offline too: a failing post-update hook
+	// reverts the update from the bundle.
+	if runtime.GOOS != "windows" {
+		hooked := srv.installHome(t, l.Base)
+		before := tree(t, hooked)
+		if err := os.MkdirAll(filepath.Join(hooked, "updates", "hooks"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(hooked, "updates", "hooks", "post-update"), []byte("#!/bin/sh\necho the gateway does not start\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		code, out := runHomeTool(t, hooked, offlineEnv, "--bundle", file, "--revert-on-failure")
+		if code != 1 || !strings.Contains(out, "the gateway does not start") {
+			t.Errorf("a failing post-update hook after the bundle: exit %d, want 1\n%s", code, out)
+		}
+		sameTree(t, "the update from the bundle whose health check failed", tree(t, hooked), before)
+	}
+
 	code, out = runHomeTool(t, offline, offlineEnv, "--bundle", file, "--dry-run")
 	if code != 3 || !strings.Contains(out, "dry run") {
 		t.Errorf("dry run from the bundle: exit %d, want 3\n%s", code, out)

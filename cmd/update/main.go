@@ -91,6 +91,10 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case isHealthError(err):
+		// The health check failed: an error, even when the update was
+		// reverted after it.
+		return exitError
 	case errors.Is(err, updater.ErrReverted):
 		return exitReverted
 	case errors.Is(err, updater.ErrConflicts), errors.Is(err, updater.ErrPending):

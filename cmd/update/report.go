@@ -110,8 +110,13 @@ func (r *reporter) savedClient(ctx context.Context) *client.Client {
 
 // result is what a run with this report and error tells the server: ""
 // for a run that says nothing of the product (the tool updated itself).
+// A run whose post-update hook failed reports "reverted" when the update
+// was reverted after it (the level sent is the one before the update),
+// otherwise "failed" (with the new level, which stayed).
 func result(rep *updater.Report, err error) string {
 	switch {
+	case revertedForHealth(err):
+		return api.ReportReverted
 	case errors.Is(err, updater.ErrReverted):
 		return api.ReportReverted
 	case errors.Is(err, updater.ErrConflicts):

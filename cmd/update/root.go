@@ -44,6 +44,10 @@ type options struct {
 	exportBundle   string // --export-bundle FILE
 	from           int64  // --from LEVEL for --export-bundle; -1: this home's level
 	bundle         string // --bundle FILE
+
+	// The hooks (updates/hooks, see hooks.go).
+	hookTimeout     time.Duration // --hook-timeout: the time limit of each hook
+	revertOnFailure bool          // --revert-on-failure: revert when post-update fails
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -59,11 +63,12 @@ const examples = `  ./update_linux                      update to the newest lev
                                       installation at that level (see --details on it)
   ./update_linux --bundle b.zip       on the machine without network: update from the bundle
                                       (with -d: list what it brings; with --dry-run: simulate)
+  ./update_linux --revert-on-failure  update, and revert it if the health check (updates/hooks/post-update) fails
   UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
 
 Exit codes:
   0  success
-  1  error (nothing was changed unless the message says otherwise)
+  1  error, a failed hook included (nothing was changed unless the message says otherwise)
   2  the tool updated itself: run it again
   3  merge conflicts to resolve (see --continue)
   4  reverted
@@ -71,6 +76,15 @@ Exit codes:
 Conflicts: for a file F that you and the update both changed, F stays as you had it, F.old holds
 the vendor's previous version and F.updated the new one. Write the result to F.final, then run
 --continue; or run --revert to undo the whole update.
+
+Hooks: updates/hooks/pre-update and updates/hooks/post-update, when present (executable; on
+Windows pre-update.cmd, .bat, .exe or .ps1), run around each update and --continue that changes
+the product, in PRODUCT_HOME, with PRODUCT_HOME, UPDATE_PRODUCT, UPDATE_ACTION (update or
+continue), UPDATE_FROM_LEVEL, UPDATE_TO_LEVEL and UPDATE_CHANNEL set. pre-update runs just before
+the first file changes: if it fails, nothing is changed. post-update runs once the new level is
+in place, as a health check: if it fails, --revert-on-failure reverts the update, a terminal asks
+"revert? [y/N]", otherwise the update stays; the exit code is 1 in each case. Neither runs on
+--dry-run, --details, --revert, or when the product is up to date. --hook-timeout bounds each.
 
 Report: after an update, --continue or --revert the tool tells the update server this
 installation's random id (kept in updates/installation-id), its update level and the result
@@ -118,6 +132,8 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.IntVar(&o.keepRuns, "keep-runs", -1, "keep backups for only the last N runs that --revert can undo (0: all); remembered")
 	f.DurationVar(&o.timeout, "timeout", time.Hour, "give up a run that takes longer (downloads resume on the next run)")
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the certificate authority in this PEM `file` for the update server's certificate, besides the system's (or UPDATE_CA_FILE)")
+	f.DurationVar(&o.hookTimeout, "hook-timeout", 10*time.Minute, "kill a pre-update or post-update hook (updates/hooks) that runs longer, with what it started; it counts as failed (0: no limit)")
+	f.BoolVar(&o.revertOnFailure, "revert-on-failure", false, "when the post-update hook (updates/hooks/post-update, a health check) fails, revert the update as --revert would; exit 1")
 	f.BoolVar(&o.noReport, "no-report", false, "do not tell the update server this installation's level and the run's result (or UPDATE_REPORT=false, or report = false in updates/config)")
 	f.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// server beyond this machine: anyone on the way could read your password and change downloads; only on a network you trust (or UPDATE_ALLOW_HTTP=1)")
 	f.StringVar(&o.exportBundle, "export-bundle", "", "write an offline bundle to `file`: everything an installation at --from needs to reach the newest level of your channel (or -t), signed by the vendor; changes nothing here")
@@ -182,7 +198,8 @@ func runTool(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		defer cancel()
 	}
 	err := runHome(ctx, o, stdin, stdout, stderr)
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	// A failed health check says itself whether the update stayed.
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !isHealthError(err) {
 		return context.Cause(ctx)
 	}
 	return err
@@ -240,6 +257,8 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 
 	u := &updater.Updater{Home: h, Product: product, Channel: st.Channel, Out: stdout, Log: stderr}
 	rp := &reporter{h: h, product: product, o: o, stderr: stderr}
+	hk := &hookRunner{h: h, o: o, stdin: stdin, stderr: stderr}
+	u.BeforeChange = hk.beforeChange
 	isTTY := term.IsTerminal(int(os.Stderr.Fd()))
 	u.NewProgress = func(total int64, n int) updater.Progress { return newProgress(stderr, isTTY, total, n) }
 	print := func(rep interface{ WriteText(io.Writer) }, err error) error {
@@ -254,6 +273,13 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 		return err
 	}
+	// The report of the revert after a failed health check, in text only:
+	// --json prints one document, the run's.
+	printRevert := func(rep *updater.Report) {
+		if !o.json {
+			rep.WriteText(stdout)
+		}
+	}
 	switch {
 	case o.revert:
 		rep, err := u.Revert(ctx)
@@ -263,6 +289,9 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	case o.cont:
 		rep, err := u.Continue(ctx)
 		err = print(rep, err)
+		if err == nil {
+			err = hk.afterChange(ctx, u, rep, printRevert)
+		}
 		rp.send(ctx, nil, result(rep, err))
 		return err
 	}
@@ -285,7 +314,11 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 					product, updater.LevelString(st.Level), updater.LevelString(upto))}, nil)
 		}
 		rep, err := u.Update(ctx, updater.UpdateOptions{Upto: upto, DryRun: o.dryRun})
-		return print(rep, err)
+		err = print(rep, err)
+		if err == nil {
+			err = hk.afterChange(ctx, u, rep, printRevert)
+		}
+		return err
 	}
 
 	sess, err := connect(ctx, h, product, st, o, stdin, stderr)
@@ -333,6 +366,9 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	}
 	rep, err := u.Update(ctx, updater.UpdateOptions{Upto: o.timestamp, DryRun: o.dryRun})
 	err = print(rep, err)
+	if err == nil {
+		err = hk.afterChange(ctx, u, rep, printRevert)
+	}
 	report(rep, err)
 	return sessionError(h, err)
 }

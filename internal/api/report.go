@@ -14,8 +14,8 @@ const (
 	ReportUpdated   = "updated"   // updates applied (an update, or a --continue that finished one)
 	ReportCurrent   = "current"   // nothing to do: the product was at the newest level already
 	ReportConflicts = "conflicts" // the run stopped on conflicts to resolve
-	ReportReverted  = "reverted"  // a --revert
-	ReportFailed    = "failed"    // the run failed
+	ReportReverted  = "reverted"  // a --revert, or an update reverted because its post-update hook failed
+	ReportFailed    = "failed"    // the run failed (a failed post-update hook that left the update in place too)
 )
 
 // Bounds of an installation id.

@@ -34,7 +34,11 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 	for _, op := range upd.Ops {
 		inUpdate[op.Path] = true
 	}
-	rep := &Report{Action: "continue", Product: u.Product, From: st.Level, To: p.Level, Updates: infos(p.Applied)}
+	channel := u.Channel
+	if channel == "" {
+		channel = st.Channel
+	}
+	rep := &Report{Action: "continue", Product: u.Product, Channel: channel, From: st.Level, To: p.Level, Updates: infos(p.Applied)}
 	j := &txn.Journal{Txn: p.Run + "-continue", Run: p.Run, Action: txn.ActContinue}
 	backup := func() string { return path.Join(txn.RunDir(p.Run), "continue", fmt.Sprint(len(j.Ops))) }
 	for _, c := range p.Conflicts {
@@ -86,6 +90,9 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := u.beforeChange(ctx, rep); err != nil {
+		return nil, err
+	}
 	if err := txn.Begin(u.Home, j); err != nil {
 		return nil, err
 	}
@@ -95,16 +102,21 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 	next := *st
 	next.Level = p.Level
 	next.Applied = append(append([]home.Applied(nil), st.Applied...), p.Applied...)
-	next.Channel = u.Channel
-	if next.Channel == "" {
-		next.Channel = st.Channel
-	}
+	next.Channel = channel
 	next.Pending = nil
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return nil, rollbackAfter(u.Home, err)
 	}
 	rep.Result = fmt.Sprintf("resolved %d conflict(s); %s is at level %s", len(p.Conflicts), u.Product, LevelString(p.Level))
 	return rep, nil
+}
+
+// beforeChange calls BeforeChange, if set.
+func (u *Updater) beforeChange(ctx context.Context, rep *Report) error {
+	if u.BeforeChange == nil {
+		return nil
+	}
+	return u.BeforeChange(ctx, rep)
 }
 
 // rollbackAfter undoes an open transaction after err.

@@ -100,7 +100,7 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 		}
 		return rep, nil
 	}
-	if err := u.apply(ctx, st, updates, steps, watch); err != nil {
+	if err := u.apply(ctx, st, updates, steps, rep, watch); err != nil {
 		return nil, err
 	}
 	if len(conflicts) > 0 {
@@ -280,7 +280,7 @@ func (u *Updater) misplaced(steps []decided) []string {
 }
 
 // apply carries out the plan as one transaction.
-func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Update, steps []decided, watch *stopwatch) error {
+func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Update, steps []decided, rep *Report, watch *stopwatch) error {
 	run := newRun()
 	j := &txn.Journal{Txn: run + "-update", Run: run, Action: txn.ActUpdate, Before: st}
 	var stages []staged
@@ -347,6 +347,9 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 		return err
 	}
 	watch.lap("download")
+	if err := u.beforeChange(ctx, rep); err != nil {
+		return err
+	}
 	if err := txn.Begin(u.Home, j); err != nil {
 		return err
 	}

@@ -61,6 +61,14 @@ type Updater struct {
 	// links to the pages of its web catalog in Details; "" for none.
 	Server string
 
+	// BeforeChange, when not nil, is called by an update and a --continue
+	// once they are about to change the product: the plan made, the
+	// downloads done, nothing changed yet. rep is the run's report so far
+	// (action, channel, from and to levels). An error stops the run with
+	// nothing changed, and the run returns it. The pre-update hook runs
+	// here; the updater itself runs no programs.
+	BeforeChange func(ctx context.Context, rep *Report) error
+
 	// NewProgress starts a progress display for a download of total bytes
 	// in n files; nil shows nothing.
 	NewProgress func(total int64, n int) Progress
