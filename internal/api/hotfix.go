@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -20,6 +21,10 @@ type Hotfix struct {
 	Files        []Change  `json:"files"` // sorted by path
 	Published    time.Time `json:"published"`
 }
+
+// ErrHotfixNotPublished: the signed metadata has no such hotfix, or the
+// server does not let the account read it.
+var ErrHotfixNotPublished = errors.New("hotfix not published for this account")
 
 // hotfixID is what a hotfix id may hold: it becomes part of a target path
 // and of file names.

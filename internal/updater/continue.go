@@ -99,6 +99,9 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 	if next.Channel == "" {
 		next.Channel = st.Channel
 	}
+	if p.Hotfixes != nil {
+		next.Hotfixes, next.FoldedHotfixes = p.Hotfixes.Applied, p.Hotfixes.Folded
+	}
 	next.Pending = nil
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return nil, rollbackAfter(u.Home, err)
