@@ -20,7 +20,7 @@ import (
 // auditActions are the actions the audit log records, for --action.
 var auditActions = []string{
 	store.AuditLogin, store.AuditRefresh, store.AuditWebLogin, store.AuditDownload,
-	store.AuditProductAdd, store.AuditUpdatePublish, store.AuditUserAdd, store.AuditToolPublish,
+	store.AuditProductAdd, store.AuditUpdatePublish, store.AuditUserAdd, store.AuditToolPublish, store.AuditHotfixPublish,
 }
 
 func newAuditCommand(g *globalOptions) *cobra.Command {

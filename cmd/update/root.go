@@ -28,6 +28,7 @@ type options struct {
 	details        bool
 	cont           bool
 	revert         bool
+	hotfix         string
 	username       string
 	passwordStdin  bool
 	channel        string
@@ -56,6 +57,8 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux -t 1700000000000     update only up to that level
   ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
   ./update_linux --revert             undo the last update (again: the one before it)
+  ./update_linux --hotfix HF-1234     apply the hotfix support published for your account (level unchanged)
+  ./update_linux --revert --hotfix HF-1234   undo that hotfix alone, even after later updates
   ./update_linux --ca-file ca.pem     trust the private certificate authority of your update server
   ./update_linux --no-report          update without telling the update server the result
   ./update_linux --export-bundle b.zip --from 1700000100000
@@ -118,9 +121,10 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.Int64VarP(&o.timestamp, "timestamp", "t", 0, "update only up to this update level (ms since the epoch); default the newest")
 	f.BoolVar(&o.reexec, "reexec", false, "when the tool updates itself, go on with the new binary (exit code: the new run's) instead of exiting 2")
 	f.BoolVar(&o.dryRun, "dry-run", false, "simulate: print what would be added, replaced, merged, kept, removed and what would conflict; change nothing")
-	f.BoolVarP(&o.details, "details", "d", false, "show the applied and available updates: number, level, security flag, description, instructions, bug fixes, files")
+	f.BoolVarP(&o.details, "details", "d", false, "show the applied and available updates (number, level, security flag, description, instructions, bug fixes, files) and hotfixes")
 	f.BoolVar(&o.cont, "continue", false, "put each resolved F.final in place of F and finish the update stopped on conflicts")
 	f.BoolVar(&o.revert, "revert", false, "undo the last run that changed the product; each further --revert goes one more back")
+	f.StringVar(&o.hotfix, "hotfix", "", "apply the hotfix with this `ID`, published for your account by the vendor's support; with --revert, undo that hotfix alone")
 	f.StringVarP(&o.username, "username", "u", "", "username of your subscription (or UPDATE_USERNAME)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from standard input (or set UPDATE_PASSWORD)")
 	f.StringVarP(&o.channel, "channel", "c", "", "channel: full or security (or UPDATE_CHANNEL); remembered")
@@ -142,6 +146,8 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "export-bundle")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "export-bundle", "bundle")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
+	cmd.MarkFlagsMutuallyExclusive("hotfix", "continue", "details", "timestamp")
+	cmd.MarkFlagsMutuallyExclusive("hotfix", "bundle", "export-bundle")
 	return cmd
 }
 
@@ -281,7 +287,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 	}
 	switch {
-	case o.revert:
+	case o.revert && o.hotfix == "":
 		rep, err := u.Revert(ctx)
 		err = print(rep, err)
 		rp.send(ctx, nil, result(rep, err))
@@ -345,6 +351,21 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	if o.details {
 		d, err := u.Details(ctx, o.timestamp)
 		return print(d, sessionError(h, err))
+	}
+	if o.hotfix != "" {
+		var rep *updater.Report
+		if o.revert {
+			u.BeforeChange = nil // hooks run around updates, not reverts
+			rep, err = u.RevertHotfix(ctx, o.hotfix)
+		} else {
+			rep, err = u.ApplyHotfix(ctx, o.hotfix, o.dryRun)
+		}
+		err = print(rep, err)
+		if err == nil && !o.revert {
+			err = hk.afterChange(ctx, u, rep, printRevert)
+		}
+		report(rep, err)
+		return sessionError(h, err)
 	}
 	if !o.dryRun {
 		exe, err := os.Executable()

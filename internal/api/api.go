@@ -57,6 +57,10 @@ type Update struct {
 	BugFixes     []BugFix  `json:"bug_fixes,omitempty"`
 	Files        []Change  `json:"files"`
 	Published    time.Time `json:"published"`
+	// Hotfixes names the hotfixes of the product whose fixes this update
+	// carries: an installation that applied one of them drops it from its
+	// applied hotfixes when it takes this update.
+	Hotfixes []string `json:"hotfixes,omitempty"`
 }
 
 // Channel is the channel an update belongs to: security updates are in both.
@@ -123,6 +127,21 @@ type PristineRequest struct {
 // path does not exist at that level.
 type PristineResponse struct {
 	Entries map[string]*Entry `json:"entries"`
+}
+
+// HotfixList answers GET /v1/hotfixes: the hotfixes of the token's
+// product published for the token's account, oldest first. The
+// descriptors themselves are signed targets (HotfixTarget).
+type HotfixList struct {
+	Product  string          `json:"product"`
+	Hotfixes []HotfixSummary `json:"hotfixes"`
+}
+
+// HotfixSummary is one entry of a HotfixList.
+type HotfixSummary struct {
+	ID          string    `json:"id"`
+	Description string    `json:"description"`
+	Published   time.Time `json:"published"`
 }
 
 // ToolRelease answers GET /v1/tools/latest?os=O&arch=A. The binary is the

@@ -13,6 +13,7 @@ import (
 //	PRODUCT/base.json                 the base distribution (Base)
 //	PRODUCT/full/TIMESTAMP.json       an update for the full channel only (Update)
 //	PRODUCT/security/TIMESTAMP.json   a security update, in both channels (Update)
+//	PRODUCT/hotfixes/ID.json          a hotfix, for the accounts it names only (Hotfix)
 //	tools/OS/ARCH/VERSION             a release of the update tool (its binary)
 
 // Base is the descriptor of a product's base distribution.
@@ -50,7 +51,9 @@ func ParseUpdateTarget(p string) (product, channel string, timestamp int64, ok b
 
 // TargetVisible reports whether a subscriber of product on channel may
 // fetch the target at p: the product's base and the updates of its channel,
-// and every release of the tool.
+// and every release of the tool. Hotfix targets (HotfixTarget) are not:
+// only the accounts a hotfix names may read it, which the server asks its
+// store.
 func TargetVisible(p, product, channel string) bool {
 	if strings.HasPrefix(p, "tools/") {
 		return true

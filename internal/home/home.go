@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"inplace/internal/api"
 	"inplace/internal/fsx"
@@ -106,6 +107,28 @@ type Pending struct {
 	Level     int64      `json:"level"`   // the level the run brings
 	Applied   []Applied  `json:"applied"` // the updates it brings
 	Conflicts []Conflict `json:"conflicts"`
+	// Hotfixes, when set, are the state's Hotfixes and FoldedHotfixes once
+	// the run is finished: a run that applies, reverts or folds in a
+	// hotfix changes them.
+	Hotfixes *HotfixSet `json:"hotfixes,omitempty"`
+}
+
+// AppliedHotfix is a hotfix the home received, as recorded locally.
+type AppliedHotfix struct {
+	api.Hotfix
+	// Level is the update level the hotfix was applied at: in the vendor's
+	// view of the home it comes after the updates up to that level and
+	// before later ones.
+	Level      int64     `json:"level"`
+	Run        string    `json:"run"`                   // the run that applied it
+	AppliedAt  time.Time `json:"applied_at"`            // when
+	IncludedIn int       `json:"included_in,omitempty"` // the update that folded it in
+}
+
+// HotfixSet is the hotfixes a home holds.
+type HotfixSet struct {
+	Applied []AppliedHotfix `json:"applied"`
+	Folded  []AppliedHotfix `json:"folded,omitempty"`
 }
 
 // State is the tool's record of the home, in updates/state.json. It is the
@@ -121,6 +144,10 @@ type State struct {
 	Pending *Pending      `json:"pending,omitempty"`
 	Merges  []MergeRecord `json:"merges,omitempty"` // setting-by-setting merges of the applied runs
 	Txn     string        `json:"txn,omitempty"`    // the last committed transaction
+	// Hotfixes are the hotfixes applied and not folded into an update, in
+	// the order applied; FoldedHotfixes those an applied update included.
+	Hotfixes       []AppliedHotfix `json:"hotfixes,omitempty"`
+	FoldedHotfixes []AppliedHotfix `json:"folded_hotfixes,omitempty"`
 }
 
 // LoadState reads updates/state.json; a home never updated is at level 0.

@@ -32,12 +32,18 @@ const maxDescriptor = 1 << 20
 //	  APIM-1234: "Login redirect loses the query string"
 //	removed_files:
 //	  - repository/conf/old.xml
+//	hotfixes:
+//	  - APIM-HF-17
+//
+// hotfixes names the hotfixes (see PublishHotfix) whose fixes the update
+// carries; a hotfix's own update.yaml has neither hotfixes nor security.
 type Descriptor struct {
 	Description  string
 	Instructions string
 	Security     bool
 	BugFixes     []api.BugFix // in the order written
 	RemovedFiles []string     // cleaned paths
+	Hotfixes     []string     // ids, in the order written
 }
 
 type rawDescriptor struct {
@@ -46,6 +52,7 @@ type rawDescriptor struct {
 	Security     bool      `yaml:"security"`
 	BugFixes     yaml.Node `yaml:"bug_fixes"`
 	RemovedFiles []string  `yaml:"removed_files"`
+	Hotfixes     []string  `yaml:"hotfixes"`
 }
 
 // ParseDescriptor parses and validates update.yaml. Unknown keys, more than
@@ -85,6 +92,17 @@ func ParseDescriptor(b []byte) (Descriptor, error) {
 		}
 		seen[c] = true
 		d.RemovedFiles = append(d.RemovedFiles, c)
+	}
+	seen = map[string]bool{}
+	for _, id := range raw.Hotfixes {
+		if !api.ValidHotfixID(id) {
+			return Descriptor{}, fmt.Errorf("%s: hotfixes: %q is not a hotfix id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64)", DescriptorFile, id)
+		}
+		if seen[id] {
+			return Descriptor{}, fmt.Errorf("%s: hotfixes: %s is listed twice", DescriptorFile, id)
+		}
+		seen[id] = true
+		d.Hotfixes = append(d.Hotfixes, id)
 	}
 	return d, nil
 }

@@ -228,8 +228,12 @@ func (p *Publisher) PublishUpdate(ctx context.Context, o UpdateOptions) (api.Upd
 		d, u.Files, nodes, err = readUpdate(ctx, t, level, o.Source)
 		u.Description, u.Instructions, u.BugFixes = d.Description, d.Instructions, d.BugFixes
 		u.Security = u.Security || d.Security
+		u.Hotfixes = d.Hotfixes
 	}
 	if err != nil {
+		return api.Update{}, err
+	}
+	if err := p.checkIncluded(ctx, prod.Key, u.Hotfixes); err != nil {
 		return api.Update{}, err
 	}
 	if err := checkCaseChanges(level, u.Files); err != nil {

@@ -59,6 +59,17 @@ func (p *Publisher) targets(ctx context.Context) (map[string]repo.Target, error)
 				return nil, err
 			}
 		}
+		hotfixes, err := p.Store.Hotfixes(ctx, pr.Key)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hotfixes {
+			// The descriptor alone: the accounts it is for are the
+			// server's business, and none of them learns the others.
+			if err := p.putTarget(ctx, want, api.HotfixTarget(h.Product, h.ID), h.Hotfix); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, goos := range ToolOSes {
 		for _, goarch := range ToolArches {

@@ -145,7 +145,7 @@ func (s *Server) handleBlob(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	ok, err := s.store.BlobVisible(r.Context(), sum, t.Product, t.Channel)
+	ok, err := s.blobVisible(r.Context(), sum, t)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -79,7 +79,7 @@ func (s *Server) handlePacked(w http.ResponseWriter, r *http.Request) {
 	sum, from := r.PathValue("sha256"), r.URL.Query().Get("from")
 	notFound := func() { writeError(w, http.StatusNotFound, fmt.Sprintf("blob %s not found", sum)) }
 	visible := func(b string) bool {
-		ok, err := s.store.BlobVisible(r.Context(), b, t.Product, t.Channel)
+		ok, err := s.blobVisible(r.Context(), b, t)
 		if err != nil {
 			s.log.Error("blob visibility", "sha256", b, "err", err)
 		}

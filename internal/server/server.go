@@ -207,6 +207,7 @@ func New(o Options) (*Server, error) {
 	route(http.MethodGet, "/v1/blobs/{sha256}", s.auth(s.handleBlob))
 	route(http.MethodGet, "/v1/blobs/{sha256}/packed", s.auth(s.handlePacked))
 	route(http.MethodGet, "/v1/tools/latest", s.auth(s.handleToolLatest))
+	route(http.MethodGet, "/v1/hotfixes", s.auth(s.handleHotfixes))
 	route(http.MethodPost, "/v1/reports", s.auth(s.handleReport))
 	route(http.MethodGet, "/v1/metadata/{name}", s.handleMetadata)
 	route(http.MethodGet, "/v1/targets/{path...}", s.auth(s.handleTarget))

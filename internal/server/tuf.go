@@ -10,7 +10,6 @@ import (
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
-	"inplace/internal/api"
 	"inplace/internal/repo"
 	"inplace/internal/store"
 )
@@ -79,13 +78,19 @@ func (s *Server) currentTargets(r *http.Request) (map[string]*metadata.TargetFil
 }
 
 // handleTarget serves GET /v1/targets/{path...}: the content of a signed
-// target the token's subscription may read (api.TargetVisible). Anything
-// else, present or not, is 404.
+// target the token's subscription may read (api.TargetVisible, or a hotfix
+// published for the token's account). Anything else, present or not, is
+// 404.
 func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 	t := tokenFrom(r.Context())
 	p := r.PathValue("path")
 	notFound := func() { writeError(w, http.StatusNotFound, fmt.Sprintf("no target %s for your subscription", p)) }
-	if !api.TargetVisible(p, t.Product, t.Channel) {
+	visible, err := s.targetVisible(r.Context(), p, t)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !visible {
 		notFound()
 		return
 	}

@@ -147,6 +147,7 @@ const (
 	AuditUpdatePublish = "update.publish" // update-server update publish
 	AuditUserAdd       = "user.add"       // update-server user add
 	AuditToolPublish   = "tool.publish"   // update-server tool publish
+	AuditHotfixPublish = "hotfix.publish" // update-server hotfix publish
 )
 
 // AuditEvent is one entry of the audit log. It never holds a password or a
@@ -175,6 +176,12 @@ type AuditFilter struct {
 type ToolRelease struct {
 	api.ToolRelease
 	Published time.Time
+}
+
+// Hotfix is a published hotfix with the accounts it is for.
+type Hotfix struct {
+	api.Hotfix
+	Users []string // usernames, sorted
 }
 
 // Packed is a form of a blob that is cheaper to send, computed once by the
@@ -214,7 +221,8 @@ type Store interface {
 	// It fails with ErrNotFound when the product does not exist and with
 	// ErrOutOfOrder when u.Timestamp is not strictly greater than 0 and
 	// than the timestamp of every update of the product. Changes must have distinct
-	// paths. The order of BugFixes is kept.
+	// paths. The order of BugFixes is kept, and so is Hotfixes (the store
+	// does not check that they exist: the publisher does).
 	AddUpdate(ctx context.Context, u api.Update) (number int, err error)
 
 	// Updates returns the updates of a product selected by f, in timestamp
@@ -288,6 +296,24 @@ type Store interface {
 	// that is in that channel (api.Update.InChannel), or of any published
 	// tool release.
 	BlobVisible(ctx context.Context, sum, product, channel string) (bool, error)
+
+	// AddHotfix stores hotfix h of product h.Product with its changes and
+	// the users it is published for, all or nothing. It fails with
+	// ErrNotFound when the product or one of the users does not exist and
+	// with ErrExists when the product has a hotfix with the same ID.
+	// Changes must have distinct paths.
+	AddHotfix(ctx context.Context, h Hotfix) error
+
+	// Hotfixes returns the hotfixes of a product in the order published
+	// (then by ID), each with its Files sorted by path (never nil), its
+	// BugFixes in the order stored and its Users sorted. It returns an
+	// empty list when the product has none and ErrNotFound when there is
+	// no such product.
+	Hotfixes(ctx context.Context, product string) ([]Hotfix, error)
+
+	// HotfixBlobVisible reports whether the blob with hash sum is the
+	// content of a change of a hotfix of product published for username.
+	HotfixBlobVisible(ctx context.Context, sum, product, username string) (bool, error)
 
 	// Metadata returns the metadata file with this name (such as
 	// "timestamp.json" or "3.targets.json"), or ErrNotFound.

@@ -103,6 +103,9 @@ func (u *Updater) Continue(ctx context.Context) (*Report, error) {
 	next.Level = p.Level
 	next.Applied = append(append([]home.Applied(nil), st.Applied...), p.Applied...)
 	next.Channel = channel
+	if p.Hotfixes != nil {
+		next.Hotfixes, next.FoldedHotfixes = p.Hotfixes.Applied, p.Hotfixes.Folded
+	}
 	next.Pending = nil
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return nil, rollbackAfter(u.Home, err)

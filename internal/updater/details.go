@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,12 @@ type Details struct {
 	// a run waiting for --continue.
 	Merges          []home.MergeRecord `json:"merges,omitempty"`
 	ConflictReports []home.Conflict    `json:"conflict_reports,omitempty"`
+	// Hotfixes applied and not folded into an update, in the order
+	// applied; those an applied update included; those published for the
+	// account and not applied.
+	Hotfixes          []home.AppliedHotfix `json:"hotfixes,omitempty"`
+	IncludedHotfixes  []home.AppliedHotfix `json:"included_hotfixes,omitempty"`
+	AvailableHotfixes []api.HotfixSummary  `json:"available_hotfixes,omitempty"`
 }
 
 // UpdateDetails is an update as --details lists it: its descriptor and,
@@ -82,6 +89,19 @@ func (u *Updater) Details(ctx context.Context, upto int64) (*Details, error) {
 		}
 		d.Available = u.withURLs(available)
 	}
+	d.Hotfixes, d.IncludedHotfixes = st.Hotfixes, st.FoldedHotfixes
+	if hs, ok := u.Src.(HotfixSource); ok {
+		published, err := hs.PublishedHotfixes(ctx, u.Product)
+		if err != nil {
+			u.logf("the hotfixes published for your account could not be listed: %v", err)
+		}
+		for _, h := range published {
+			applied := slices.ContainsFunc(st.Hotfixes, func(a home.AppliedHotfix) bool { return a.ID == h.ID })
+			if !applied && includedIn(st, h.ID) == 0 {
+				d.AvailableHotfixes = append(d.AvailableHotfixes, h)
+			}
+		}
+	}
 	return d, nil
 }
 
@@ -118,6 +138,42 @@ func (d *Details) WriteText(w io.Writer) {
 		}
 	}
 	section("available updates", d.Available)
+	if len(d.Hotfixes)+len(d.IncludedHotfixes)+len(d.AvailableHotfixes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\napplied hotfixes (%d):\n", len(d.Hotfixes))
+	for _, h := range d.Hotfixes {
+		writeHotfix(w, h)
+	}
+	for _, h := range d.IncludedHotfixes {
+		fmt.Fprintf(w, "  hotfix %s: included in update %d\n", h.ID, h.IncludedIn)
+	}
+	if len(d.AvailableHotfixes) > 0 {
+		fmt.Fprintf(w, "\nhotfixes published for your account, not applied (%d):\n", len(d.AvailableHotfixes))
+		for _, h := range d.AvailableHotfixes {
+			fmt.Fprintf(w, "  hotfix %s  published %s  %s\n", h.ID, h.Published.UTC().Format("2006-01-02 15:04 UTC"), oneLine(h.Description))
+		}
+		fmt.Fprintf(w, "  apply one with --hotfix ID\n")
+	}
+}
+
+func writeHotfix(w io.Writer, h home.AppliedHotfix) {
+	fmt.Fprintf(w, "  hotfix %s  applied %s at level %d\n", h.ID, h.AppliedAt.UTC().Format("2006-01-02 15:04 UTC"), h.Level)
+	fmt.Fprintf(w, "    description:  %s\n", oneLine(h.Description))
+	if h.Instructions != "" {
+		fmt.Fprintf(w, "    instructions: %s\n", oneLine(h.Instructions))
+	}
+	for _, b := range h.BugFixes {
+		fmt.Fprintf(w, "    fixes %s: %s\n", b.ID, oneLine(b.Summary))
+	}
+	fmt.Fprintf(w, "    files:        %d\n", len(h.Files))
+	for _, c := range h.Files {
+		if c.Remove {
+			fmt.Fprintf(w, "      - %s\n", c.Path)
+		} else {
+			fmt.Fprintf(w, "      * %s\n", c.Path)
+		}
+	}
 }
 
 func writeUpdate(w io.Writer, up UpdateDetails) {

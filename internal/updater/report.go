@@ -12,7 +12,8 @@ import (
 
 // Report tells what a run did, or would do on a dry run.
 type Report struct {
-	Action    string       `json:"action"` // update, continue, revert
+	Action    string       `json:"action"`           // update, continue, revert, hotfix, revert-hotfix
+	Hotfix    string       `json:"hotfix,omitempty"` // the hotfix of a hotfix or revert-hotfix run
 	Product   string       `json:"product"`
 	Channel   string       `json:"channel,omitempty"`
 	From      int64        `json:"from_level"`
@@ -91,6 +92,13 @@ func (r *Report) WriteText(w io.Writer) {
 			"add": "would add", "replace": "would replace", "merge": "would merge", "remove": "would remove",
 			"keep": "would keep", "same": "unchanged",
 		}
+	}
+	if r.Hotfix != "" {
+		what := "hotfix"
+		if r.Action == "revert-hotfix" {
+			what = "revert of hotfix"
+		}
+		fmt.Fprintf(w, "%s: %s %s, level %s\n", r.Product, what, r.Hotfix, LevelString(r.From))
 	}
 	if len(r.Updates) > 0 {
 		fmt.Fprintf(w, "%s: %d update(s), level %s -> %s\n", r.Product, len(r.Updates), LevelString(r.From), LevelString(r.To))

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -65,7 +67,8 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 	rep.Updates = infos(updates)
 	rep.To = updates[len(updates)-1].Timestamp
 
-	steps, err := u.decide(ctx, st, updates)
+	tr, hotfixes := updateTransition(st, updates)
+	steps, err := u.decide(ctx, tr)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +94,9 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 			rep.Files = append(rep.Files, FileReport{Path: s.Path, Action: s.Action.String(), Reason: s.Reason, Merge: s.report})
 		}
 	}
+	for _, h := range hotfixes.Folded[len(st.FoldedHotfixes):] {
+		u.logf("hotfix %s: included in update %d, which replaces it", h.ID, h.IncludedIn)
+	}
 	if opts.DryRun {
 		watch.lap("plan")
 		rep.Result = "dry run: nothing was changed"
@@ -100,7 +106,8 @@ func (u *Updater) Update(ctx context.Context, opts UpdateOptions) (*Report, erro
 		}
 		return rep, nil
 	}
-	if err := u.apply(ctx, st, updates, steps, rep, watch); err != nil {
+	o := outcome{run: newRun(), level: rep.To, updates: updates, channel: u.Channel, hotfixes: hotfixes, report: rep}
+	if err := u.apply(ctx, st, steps, watch, o); err != nil {
 		return nil, err
 	}
 	if len(conflicts) > 0 {
@@ -124,33 +131,161 @@ func checkUpdates(product string, after, upto int64, us []api.Update) error {
 			return fmt.Errorf("update server sent update %d at level %d, outside (%d, %d]", up.Number, up.Timestamp, after, upto)
 		}
 		last = up.Timestamp
-		for _, c := range up.Files {
-			p, err := api.CleanPath(c.Path)
-			if err != nil || p != c.Path || api.ToolPath(p) {
-				return fmt.Errorf("update server sent a bad path in update %d: %q", up.Number, c.Path)
-			}
-			if !c.Remove && c.Kind != api.KindFile && c.Kind != api.KindSymlink {
-				return fmt.Errorf("update server sent an entry of unknown kind %q for %s", c.Kind, c.Path)
-			}
-			if !c.Remove && c.Kind == api.KindSymlink {
-				if err := api.CheckLinkTarget(c.Path, c.Target); err != nil {
-					return fmt.Errorf("update server sent a bad link in update %d: %v", up.Number, err)
-				}
-			}
+		if err := checkChanges(up, fmt.Sprintf("update %d", up.Number)); err != nil {
+			return err
 		}
 	}
 	return api.CheckUpdateSet(us, caseInsensitive)
+}
+
+// checkChanges refuses paths outside the product and unknown kinds in
+// the changes of up, named what.
+func checkChanges(up api.Update, what string) error {
+	for _, c := range up.Files {
+		p, err := api.CleanPath(c.Path)
+		if err != nil || p != c.Path || api.ToolPath(p) {
+			return fmt.Errorf("update server sent a bad path in %s: %q", what, c.Path)
+		}
+		if !c.Remove && c.Kind != api.KindFile && c.Kind != api.KindSymlink {
+			return fmt.Errorf("update server sent an entry of unknown kind %q for %s", c.Kind, c.Path)
+		}
+		if !c.Remove && c.Kind == api.KindSymlink {
+			if err := api.CheckLinkTarget(c.Path, c.Target); err != nil {
+				return fmt.Errorf("update server sent a bad link in %s: %v", what, err)
+			}
+		}
+	}
+	return nil
 }
 
 // caseInsensitive: this system takes names that differ only by case for
 // one file (tests set it).
 var caseInsensitive = api.CaseInsensitive(runtime.GOOS)
 
-// decide plans every path the updates touch, merging text files in memory.
-func (u *Updater) decide(ctx context.Context, st *home.State, updates []api.Update) ([]decided, error) {
-	target := plan.Target(updates)
-	paths := plan.Paths(target)
-	base, err := u.Src.Pristine(ctx, u.Product, st.Applied, paths)
+// transition is what a run changes in the vendor's view of the home: for
+// each path, its pristine entry before (B) and after (T) the run.
+type transition struct {
+	paths  []string
+	before layers
+	after  layers
+	// guard names the paths a hotfix changed that the run changes too
+	// without including it: whatever the customer did, such a path is a
+	// conflict, with this reason, so that the fix is never dropped
+	// silently.
+	guard map[string]string
+}
+
+// updateTransition is what updates bring to a home in state st: their
+// paths, and the files of the applied hotfixes they include, which fold
+// into them. It returns the home's hotfixes after the run.
+func updateTransition(st *home.State, updates []api.Update) (transition, *home.HotfixSet) {
+	included := map[string]int{} // hotfix id -> the first update including it
+	for _, up := range updates {
+		for _, id := range up.Hotfixes {
+			if _, ok := included[id]; !ok {
+				included[id] = up.Number
+			}
+		}
+	}
+	set := &home.HotfixSet{Applied: []home.AppliedHotfix{}, Folded: slices.Clone(st.FoldedHotfixes)}
+	touched := plan.Target(updates)
+	for _, h := range st.Hotfixes {
+		if n, ok := included[h.ID]; ok {
+			h.IncludedIn = n
+			set.Folded = append(set.Folded, h)
+			for _, c := range h.Files {
+				if _, ok := touched[c.Path]; !ok {
+					touched[c.Path] = nil // pristine after the run decides
+				}
+			}
+			continue
+		}
+		set.Applied = append(set.Applied, h)
+	}
+	tr := transition{
+		paths:  plan.Paths(touched),
+		before: homeLayers(st.Applied, st.Hotfixes),
+		after:  homeLayers(append(slices.Clone(st.Applied), updates...), set.Applied),
+		guard:  map[string]string{},
+	}
+	numbers := map[string]int{}
+	for _, up := range updates {
+		for _, c := range up.Files {
+			if _, ok := numbers[c.Path]; !ok {
+				numbers[c.Path] = up.Number
+			}
+		}
+	}
+	for _, h := range set.Applied {
+		for _, c := range h.Files {
+			if n, ok := numbers[c.Path]; ok {
+				tr.guard[c.Path] = fmt.Sprintf("hotfix %s changed this file and update %d changes it too without including the hotfix: "+
+					"F.old holds the hotfix's version, F.updated the update's; keep the fix in F.final, or ask the vendor's support", h.ID, n)
+			}
+		}
+	}
+	return tr, set
+}
+
+// layers are the changes a home received, in the order the vendor's view
+// of it stacks them on the base distribution.
+type layers [][]api.Change
+
+// homeLayers stacks applied updates (by timestamp) and applied hotfixes:
+// each hotfix after the updates up to the level it was applied at, in the
+// order applied.
+func homeLayers(applied []api.Update, hotfixes []home.AppliedHotfix) layers {
+	us := slices.Clone(applied)
+	sort.SliceStable(us, func(i, j int) bool { return us[i].Timestamp < us[j].Timestamp })
+	var ls layers
+	i := 0
+	for _, up := range us {
+		for ; i < len(hotfixes) && hotfixes[i].Level < up.Timestamp; i++ {
+			ls = append(ls, hotfixes[i].Files)
+		}
+		ls = append(ls, up.Files)
+	}
+	for ; i < len(hotfixes); i++ {
+		ls = append(ls, hotfixes[i].Files)
+	}
+	return ls
+}
+
+// pristine returns the vendor's entries of paths after the base
+// distribution and ls (nil: absent).
+func (u *Updater) pristine(ctx context.Context, ls layers, paths []string) (map[string]*api.Entry, error) {
+	out, err := u.Src.Pristine(ctx, u.Product, nil, paths)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		want[p] = true
+	}
+	for _, l := range ls {
+		for _, c := range l {
+			if !want[c.Path] {
+				continue
+			}
+			if c.Remove {
+				out[c.Path] = nil
+			} else {
+				e := c.Entry
+				out[c.Path] = &e
+			}
+		}
+	}
+	return out, nil
+}
+
+// decide plans every path of a transition, merging text files in memory.
+func (u *Updater) decide(ctx context.Context, tr transition) ([]decided, error) {
+	paths := tr.paths
+	base, err := u.pristine(ctx, tr.before, paths)
+	if err != nil {
+		return nil, err
+	}
+	target, err := u.pristine(ctx, tr.after, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +300,11 @@ func (u *Updater) decide(ctx context.Context, st *home.State, updates []api.Upda
 	steps := make([]decided, len(paths))
 	for i, p := range paths {
 		in := plan.Input{Path: p, Base: base[p], Local: local[p], Target: target[p]}
-		steps[i] = decided{Step: applyRule(plan.Decide(in, func(p string) bool { return merge.Mergeable(p) }), rs)}
+		s := applyRule(plan.Decide(in, func(p string) bool { return merge.Mergeable(p) }), rs)
+		if why, ok := tr.guard[p]; ok && s.Action != plan.Keep {
+			s.Action, s.Reason = plan.Conflict, why
+		}
+		steps[i] = decided{Step: s}
 	}
 	for i := range steps {
 		s := &steps[i]
@@ -279,9 +418,19 @@ func (u *Updater) misplaced(steps []decided) []string {
 	return problems
 }
 
+// outcome is what a run records in the state once its files are in place.
+type outcome struct {
+	run      string
+	level    int64        // the level reached
+	updates  []api.Update // the updates it brings
+	channel  string       // the channel it followed; "" keeps the state's
+	hotfixes *home.HotfixSet
+	report   *Report // the run's report so far, for BeforeChange
+}
+
 // apply carries out the plan as one transaction.
-func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Update, steps []decided, rep *Report, watch *stopwatch) error {
-	run := newRun()
+func (u *Updater) apply(ctx context.Context, st *home.State, steps []decided, watch *stopwatch, o outcome) error {
+	run := o.run
 	j := &txn.Journal{Txn: run + "-update", Run: run, Action: txn.ActUpdate, Before: st}
 	var stages []staged
 	pendingConflicts := []home.Conflict{}
@@ -347,7 +496,7 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 		return err
 	}
 	watch.lap("download")
-	if err := u.beforeChange(ctx, rep); err != nil {
+	if err := u.beforeChange(ctx, o.report); err != nil {
 		return err
 	}
 	if err := txn.Begin(u.Home, j); err != nil {
@@ -365,7 +514,7 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 	}
 	next := *st
 	next.Runs = append(append([]string(nil), st.Runs...), run)
-	level := updates[len(updates)-1].Timestamp
+	level := o.level
 	next.Merges = append([]home.MergeRecord(nil), st.Merges...)
 	for _, s := range steps {
 		if s.Action == plan.Merge && s.report != nil {
@@ -373,11 +522,16 @@ func (u *Updater) apply(ctx context.Context, st *home.State, updates []api.Updat
 		}
 	}
 	if len(pendingConflicts) > 0 {
-		next.Pending = &home.Pending{Run: run, Level: level, Applied: updates, Conflicts: pendingConflicts}
+		next.Pending = &home.Pending{Run: run, Level: level, Applied: o.updates, Conflicts: pendingConflicts, Hotfixes: o.hotfixes}
 	} else {
 		next.Level = level
-		next.Channel = u.Channel
-		next.Applied = append(append([]home.Applied(nil), st.Applied...), updates...)
+		if o.channel != "" {
+			next.Channel = o.channel
+		}
+		next.Applied = append(append([]home.Applied(nil), st.Applied...), o.updates...)
+		if o.hotfixes != nil {
+			next.Hotfixes, next.FoldedHotfixes = o.hotfixes.Applied, o.hotfixes.Folded
+		}
 	}
 	if err := txn.Commit(u.Home, j, &next); err != nil {
 		return fail(err)

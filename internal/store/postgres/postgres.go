@@ -358,9 +358,10 @@ func (s *Store) AddUpdate(ctx context.Context, u api.Update) (int, error) {
 		number++
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO updates
-			(product, number, timestamp, security, description, instructions, published_ms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			u.Product, number, u.Timestamp, u.Security, u.Description, u.Instructions, ms(u.Published)).Scan(&id); err != nil {
+			(product, number, timestamp, security, description, instructions, published_ms, hotfixes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			u.Product, number, u.Timestamp, u.Security, u.Description, u.Instructions, ms(u.Published),
+			hotfixIDs(u.Hotfixes)).Scan(&id); err != nil {
 			return err
 		}
 		if err := copyRows(ctx, tx, "bug_fixes", []string{"update_id", "position", "id", "summary"},
@@ -404,16 +405,21 @@ func (s *Store) Updates(ctx context.Context, product string, f store.UpdateFilte
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT u.id, u.number, u.timestamp, u.security, u.description,
-			u.instructions, u.published_ms FROM updates u WHERE `+where+` ORDER BY u.timestamp`, args...)
+			u.instructions, u.published_ms, u.hotfixes FROM updates u WHERE `+where+` ORDER BY u.timestamp`, args...)
 		if err != nil {
 			return err
 		}
 		var id, published int64
 		var u api.Update
 		var ids []int64
+		var hotfixes []string
 		_, err = pgx.ForEachRow(rows, []any{&id, &u.Number, &u.Timestamp, &u.Security, &u.Description,
-			&u.Instructions, &published}, func() error {
+			&u.Instructions, &published, &hotfixes}, func() error {
 			u.Product, u.Files, u.Published = product, []api.Change{}, fromMS(published)
+			u.Hotfixes = nil
+			if len(hotfixes) > 0 {
+				u.Hotfixes = slices.Clone(hotfixes)
+			}
 			updates = append(updates, u)
 			ids = append(ids, id)
 			return nil

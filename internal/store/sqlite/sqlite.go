@@ -321,9 +321,10 @@ func (s *Store) AddUpdate(ctx context.Context, u api.Update) (int, error) {
 		}
 		number++
 		res, err := tx.ExecContext(ctx, `INSERT INTO updates
-			(product, number, timestamp, security, description, instructions, published_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.Product, number, u.Timestamp, boolInt(u.Security), u.Description, u.Instructions, ms(u.Published))
+			(product, number, timestamp, security, description, instructions, published_ms, hotfixes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.Product, number, u.Timestamp, boolInt(u.Security), u.Description, u.Instructions, ms(u.Published),
+			encodeHotfixIDs(u.Hotfixes))
 		if err != nil {
 			return err
 		}
@@ -370,7 +371,7 @@ func (s *Store) Updates(ctx context.Context, product string, f store.UpdateFilte
 	args := []any{product, f.After, upto, boolInt(f.SecurityOnly)}
 
 	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.number, u.timestamp, u.security, u.description,
-		u.instructions, u.published_ms FROM updates u WHERE `+where+` ORDER BY u.timestamp`, args...)
+		u.instructions, u.published_ms, u.hotfixes FROM updates u WHERE `+where+` ORDER BY u.timestamp`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("updates of %s: %w", product, err)
 	}
@@ -381,9 +382,14 @@ func (s *Store) Updates(ctx context.Context, product string, f store.UpdateFilte
 		u := api.Update{Product: product, Files: []api.Change{}}
 		var id, published int64
 		var security int
-		if err := rows.Scan(&id, &u.Number, &u.Timestamp, &security, &u.Description, &u.Instructions, &published); err != nil {
+		var hotfixes string
+		if err := rows.Scan(&id, &u.Number, &u.Timestamp, &security, &u.Description, &u.Instructions, &published, &hotfixes); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("updates of %s: %w", product, err)
+		}
+		if u.Hotfixes, err = decodeHotfixIDs(hotfixes); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("updates of %s: hotfixes of update %d: %w", product, u.Number, err)
 		}
 		u.Security = security == 1
 		u.Published = fromMS(published)

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"ToolReleases", testToolReleases},
 		{"BlobVisible", testBlobVisible},
+		{"Hotfixes", testHotfixes},
 		{"Metadata", testMetadata},
 		{"ConcurrentMetadata", testConcurrentMetadata},
 		{"Packed", testPacked},
