@@ -251,20 +251,16 @@ func homeLayers(applied []api.Update, hotfixes []home.AppliedHotfix) layers {
 	return ls
 }
 
-// pristine returns the vendor's entries of paths after the base
-// distribution and ls (nil: absent).
-func (u *Updater) pristine(ctx context.Context, ls layers, paths []string) (map[string]*api.Entry, error) {
-	out, err := u.Src.Pristine(ctx, u.Product, nil, paths)
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[string]bool, len(paths))
+// stack returns the vendor's entries of paths after the base
+// distribution's entries dist and ls (nil: absent).
+func stack(dist map[string]*api.Entry, ls layers, paths []string) map[string]*api.Entry {
+	out := make(map[string]*api.Entry, len(paths))
 	for _, p := range paths {
-		want[p] = true
+		out[p] = dist[p]
 	}
 	for _, l := range ls {
 		for _, c := range l {
-			if !want[c.Path] {
+			if _, ok := out[c.Path]; !ok {
 				continue
 			}
 			if c.Remove {
@@ -275,20 +271,17 @@ func (u *Updater) pristine(ctx context.Context, ls layers, paths []string) (map[
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // decide plans every path of a transition, merging text files in memory.
 func (u *Updater) decide(ctx context.Context, tr transition) ([]decided, error) {
 	paths := tr.paths
-	base, err := u.pristine(ctx, tr.before, paths)
+	dist, err := u.Src.Pristine(ctx, u.Product, nil, paths) // the base distribution's entries
 	if err != nil {
 		return nil, err
 	}
-	target, err := u.pristine(ctx, tr.after, paths)
-	if err != nil {
-		return nil, err
-	}
+	base, target := stack(dist, tr.before, paths), stack(dist, tr.after, paths)
 	local, err := localEntries(ctx, u.Home, paths)
 	if err != nil {
 		return nil, err
