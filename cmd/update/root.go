@@ -41,6 +41,9 @@ type options struct {
 	caFile         string // --ca-file, or UPDATE_CA_FILE
 	allowHTTP      bool   // --allow-http, or UPDATE_ALLOW_HTTP
 	noReport       bool   // --no-report (also UPDATE_REPORT=false, report = false in updates/config)
+	status         bool   // --status
+	export         string // --export DIR, with --status
+	applyOverlay   string // --apply-overlay DIR
 }
 
 const examples = `  ./update_linux                      update to the newest level, asking for credentials the first time
@@ -49,6 +52,11 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux -t 1700000000000     update only up to that level
   ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
   ./update_linux --revert             undo the last update (again: the one before it)
+  ./update_linux --status             list what you changed: files modified, added, removed, settings
+  ./update_linux --status --export ~/acme-custom
+                                      write what you changed as an overlay folder
+  ./update_linux --apply-overlay ~/acme-custom
+                                      bring those changes into a fresh installation (same or later level)
   ./update_linux --ca-file ca.pem     trust the private certificate authority of your update server
   ./update_linux --no-report          update without telling the update server the result
   UPDATE_USERNAME=u UPDATE_PASSWORD=p ./update_linux --non-interactive -c security --server https://updates.example.com
@@ -63,6 +71,12 @@ Exit codes:
 Conflicts: for a file F that you and the update both changed, F stays as you had it, F.old holds
 the vendor's previous version and F.updated the new one. Write the result to F.final, then run
 --continue; or run --revert to undo the whole update.
+
+Overlays: --status --export DIR writes DIR/overlay.json (product, level, and each changed path with
+its vendor's and your hashes), DIR/files/ (your version of each modified or added file) and
+DIR/pristine/ (the vendor's version of each modified file). --apply-overlay DIR re-applies it to a
+fresh installation of the same product, merging where the vendor changed the file since; it changes
+nothing when a file conflicts (exit 3), and --revert undoes it. The level stays as it was.
 
 Report: after an update, --continue or --revert the tool tells the update server this
 installation's random id (kept in updates/installation-id), its update level and the result
@@ -86,6 +100,9 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 			if o.version {
 				fmt.Fprintf(stdout, "update %s\n", toolVersion())
 				return nil
+			}
+			if o.export != "" && !o.status {
+				return errors.New("--export goes with --status: --status --export DIR")
 			}
 			return runTool(cmd.Context(), &o, stdin, stdout, stderr)
 		},
@@ -112,8 +129,11 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.caFile, "ca-file", "", "also trust the certificate authority in this PEM `file` for the update server's certificate, besides the system's (or UPDATE_CA_FILE)")
 	f.BoolVar(&o.noReport, "no-report", false, "do not tell the update server this installation's level and the run's result (or UPDATE_REPORT=false, or report = false in updates/config)")
 	f.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// server beyond this machine: anyone on the way could read your password and change downloads; only on a network you trust (or UPDATE_ALLOW_HTTP=1)")
-	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run")
-	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
+	f.BoolVar(&o.status, "status", false, "list every file that differs from the vendor's files at this level (modified, added, removed) and the settings changed; change nothing")
+	f.StringVar(&o.export, "export", "", "with --status: write the changes as an overlay into `DIR` (new or empty; see Overlays below)")
+	f.StringVar(&o.applyOverlay, "apply-overlay", "", "re-apply the changes an overlay `DIR` holds (from --status --export) to this installation; --revert undoes it")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "status")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp", "apply-overlay", "status", "details")
 	return cmd
 }
 
@@ -197,7 +217,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 		fmt.Fprintf(stderr, "update: found an interrupted %s (%s) and %s it\n", r.Action, r.Txn, what)
 	}
-	if !o.details {
+	if !o.details && !o.status {
 		if pid, ok := h.ServerRunning(); ok {
 			return fmt.Errorf("the product's server is running (pid %d in %s): stop it, then run the tool again", pid, h.Path(home.PidFile))
 		}
@@ -224,6 +244,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	rp := &reporter{h: h, product: product, o: o, stderr: stderr}
 	isTTY := term.IsTerminal(int(os.Stderr.Fd()))
 	u.NewProgress = func(total int64, n int) updater.Progress { return newProgress(stderr, isTTY, total, n) }
+	u.NewHashProgress = func(total int64, n int) updater.Progress { return newHashProgress(stderr, isTTY, total, n) }
 	print := func(rep interface{ WriteText(io.Writer) }, err error) error {
 		if rep != nil && !isNil(rep) {
 			if o.json {
@@ -247,6 +268,11 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		err = print(rep, err)
 		rp.send(ctx, nil, result(rep, err))
 		return err
+	case o.applyOverlay != "":
+		// The overlay brings its own versions: no server is needed, and
+		// the level does not change, so there is nothing to report.
+		rep, err := u.ApplyOverlay(ctx, updater.ApplyOptions{Dir: o.applyOverlay, DryRun: o.dryRun})
+		return print(rep, err)
 	}
 
 	sess, err := connect(ctx, h, product, st, o, stdin, stderr)
@@ -255,7 +281,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	}
 	// An update reports how it went once it reached the server.
 	report := func(rep *updater.Report, err error) {
-		if !o.details && !o.dryRun && !errors.Is(err, client.ErrUnauthorized) {
+		if !o.details && !o.status && !o.dryRun && !errors.Is(err, client.ErrUnauthorized) {
 			rp.send(ctx, sess.client, result(rep, err))
 		}
 	}
@@ -268,6 +294,10 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	if o.details {
 		d, err := u.Details(ctx, o.timestamp)
 		return print(d, sessionError(h, err))
+	}
+	if o.status {
+		s, err := u.Status(ctx, updater.StatusOptions{Export: o.export})
+		return print(s, sessionError(h, err))
 	}
 	if !o.dryRun {
 		exe, err := os.Executable()
@@ -298,6 +328,8 @@ func isNil(v any) bool {
 	case *updater.Report:
 		return r == nil
 	case *updater.Details:
+		return r == nil
+	case *updater.Status:
 		return r == nil
 	}
 	return v == nil

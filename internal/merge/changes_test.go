@@ -52,3 +52,12 @@ func TestChanges(t *testing.T) {
 		t.Errorf("same settings: %+v %v", rep, ok)
 	}
 }
+
+func TestKnowsFormat(t *testing.T) {
+	for name, want := range map[string]bool{"a.toml": true, "b/C.XML": true, "x.yml": true, "x.json": true,
+		"p.properties": true, "a.txt": false, "a.toml.j2": false, "lib/x.jar": false, "noext": false} {
+		if got := KnowsFormat(name); got != want {
+			t.Errorf("KnowsFormat(%q) = %v", name, got)
+		}
+	}
+}

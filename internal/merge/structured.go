@@ -134,6 +134,13 @@ func decideSettings(format string, b, o, t flatSettings) (*Report, map[string]st
 	return rep, want, nil
 }
 
+// KnowsFormat reports whether name has the extension of a format merged
+// setting by setting (TOML, XML, Java properties, YAML, JSON), so that a
+// caller can skip reading files Changes would not report on.
+func KnowsFormat(name string) bool {
+	return formats[strings.ToLower(path.Ext(name))] != nil
+}
+
 // Changes tells, setting by setting, how ours differs from base for a file
 // of a format the structured merge knows: the report's Kept lists every
 // setting ours added, removed or changed (Base the vendor's value, Ours the

@@ -68,6 +68,9 @@ type Updater struct {
 	// NewProgress starts a progress display for a download of total bytes
 	// in n files; nil shows nothing.
 	NewProgress func(total int64, n int) Progress
+	// NewHashProgress starts a progress display for hashing total bytes in
+	// n files (--status); nil shows nothing.
+	NewHashProgress func(total int64, n int) Progress
 }
 
 func (u *Updater) logf(format string, args ...any) {
