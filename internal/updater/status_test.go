@@ -20,6 +20,7 @@ import (
 	"inplace/internal/home"
 	"inplace/internal/overlay"
 	"inplace/internal/testenv"
+	"inplace/internal/txn"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -431,4 +432,72 @@ func copyDir(src, dst string) error {
 			return os.WriteFile(to, b, fi.Mode().Perm())
 		}
 	})
+}
+
+// crash stops a transaction where it is, as a killed process would.
+type crash struct{}
+
+// TestApplyOverlayCrash stops --apply-overlay at every step of its
+// transaction in turn; the next run's recovery leaves the home exactly as
+// it was before (or, past the commit point, as the overlay makes it), and
+// a committed overlay is then undone by --revert.
+func TestApplyOverlayCrash(t *testing.T) {
+	if !testenv.HasSymlinks() {
+		t.Skip("no symbolic links here")
+	}
+	ctx := context.Background()
+	custom := installPristine(t)
+	customiseTree(t, custom)
+	ov := filepath.Join(t.TempDir(), "overlay")
+	if _, err := newUpdater(custom, newTreeSource()).Status(ctx, StatusOptions{Export: ov}); err != nil {
+		t.Fatal(err)
+	}
+	want := treeOf(t, custom)
+	defer func() { txn.Hook = nil }()
+	for step := 0; ; step++ {
+		fresh := installPristine(t)
+		before := treeOf(t, fresh)
+		hit := false
+		txn.Hook = func(action string, i int) error {
+			if action == txn.ActOverlay && i == step {
+				hit = true
+				panic(crash{})
+			}
+			return nil
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil && r != (crash{}) {
+					panic(r)
+				}
+			}()
+			newUpdater(fresh, nil).ApplyOverlay(ctx, ApplyOptions{Dir: ov})
+		}()
+		txn.Hook = nil
+		if !hit {
+			if step < 3 {
+				t.Fatalf("the transaction has only %d steps", step)
+			}
+			break
+		}
+		r, err := txn.Recover(fresh)
+		if err != nil || r == nil {
+			t.Fatalf("step %d: Recover: %v %v", step, r, err)
+		}
+		got := treeOf(t, fresh)
+		if r.RolledBack && got != before || !r.RolledBack && got != want {
+			t.Errorf("step %d (rolled back: %v): the home is neither as before nor as the overlay makes it:\n%s", step, r.RolledBack, got)
+		}
+		if !r.RolledBack {
+			if _, err := newUpdater(fresh, nil).Revert(ctx); !errors.Is(err, ErrReverted) {
+				t.Fatalf("step %d: Revert: %v", step, err)
+			}
+			if got := treeOf(t, fresh); got != before {
+				t.Errorf("step %d: after --revert:\n%s", step, got)
+			}
+		}
+		if entries, _ := os.ReadDir(fresh.Path(home.BackupDir)); len(entries) != 0 {
+			t.Errorf("step %d: backups left: %v", step, entries)
+		}
+	}
 }
