@@ -51,7 +51,7 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux -d                   list applied and available updates
   ./update_linux -t 1700000000000     update only up to that level
   ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
-  ./update_linux --revert             undo the last update (again: the one before it)
+  ./update_linux --revert             undo the last update or overlay (again: the run before it)
   ./update_linux --status             list what you changed: files modified, added, removed, settings
   ./update_linux --status --export ~/acme-custom
                                       write what you changed as an overlay folder
@@ -65,7 +65,7 @@ Exit codes:
   0  success
   1  error (nothing was changed unless the message says otherwise)
   2  the tool updated itself: run it again
-  3  merge conflicts to resolve (see --continue)
+  3  merge conflicts to resolve (see --continue); --apply-overlay: conflicts, nothing was changed
   4  reverted
 
 Conflicts: for a file F that you and the update both changed, F stays as you had it, F.old holds
@@ -130,7 +130,7 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.noReport, "no-report", false, "do not tell the update server this installation's level and the run's result (or UPDATE_REPORT=false, or report = false in updates/config)")
 	f.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// server beyond this machine: anyone on the way could read your password and change downloads; only on a network you trust (or UPDATE_ALLOW_HTTP=1)")
 	f.BoolVar(&o.status, "status", false, "list every file that differs from the vendor's files at this level (modified, added, removed) and the settings changed; change nothing")
-	f.StringVar(&o.export, "export", "", "with --status: write the changes as an overlay into `DIR` (new or empty; see Overlays below)")
+	f.StringVar(&o.export, "export", "", "with --status: write the changes as an overlay into `DIR` (new or empty; see Overlays above)")
 	f.StringVar(&o.applyOverlay, "apply-overlay", "", "re-apply the changes an overlay `DIR` holds (from --status --export) to this installation; --revert undoes it")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "status")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp", "apply-overlay", "status", "details")
