@@ -35,42 +35,47 @@ type Diff struct {
 }
 
 // Compare lists the paths where local differs from pristine, sorted by
-// path. Entries may come in any order; each path should appear at most once
-// on each side (a later duplicate wins). The tool's own paths
-// (api.ToolPath) are never listed. Two entries are equal as plan.Equal
-// says: same kind and bytes, or same link target; modes do not count, as
-// they do not for an update.
+// path. It sorts both slices by path, in place (a walk of 200,000 files
+// is compared without a map of either side); each path should appear at
+// most once on each side (of duplicates, the last one counts). The tool's
+// own paths (api.ToolPath) are never listed. Two entries are equal as
+// plan.Equal says: same kind and bytes, or same link target; modes do not
+// count, as they do not for an update.
 func Compare(pristine, local []api.Entry) []Diff {
-	p := index(pristine)
-	l := index(local)
+	p, l := sortByPath(pristine), sortByPath(local)
 	var out []Diff
-	for path, pe := range p {
-		le, ok := l[path]
+	i, j := skip(p, 0), skip(l, 0)
+	for i < len(p) || j < len(l) {
 		switch {
-		case !ok:
-			out = append(out, Diff{Path: path, Kind: Removed, Pristine: pe})
-		case !plan.Equal(pe, le):
-			out = append(out, Diff{Path: path, Kind: Modified, Pristine: pe, Local: le})
+		case j == len(l) || i < len(p) && p[i].Path < l[j].Path:
+			out = append(out, Diff{Path: p[i].Path, Kind: Removed, Pristine: &p[i]})
+			i = skip(p, i+1)
+		case i == len(p) || l[j].Path < p[i].Path:
+			out = append(out, Diff{Path: l[j].Path, Kind: Added, Local: &l[j]})
+			j = skip(l, j+1)
+		default:
+			if !plan.Equal(&p[i], &l[j]) {
+				out = append(out, Diff{Path: p[i].Path, Kind: Modified, Pristine: &p[i], Local: &l[j]})
+			}
+			i, j = skip(p, i+1), skip(l, j+1)
 		}
 	}
-	for path, le := range l {
-		if _, ok := p[path]; !ok {
-			out = append(out, Diff{Path: path, Kind: Added, Local: le})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
-// index maps each path that is not the tool's to its entry.
-func index(es []api.Entry) map[string]*api.Entry {
-	m := make(map[string]*api.Entry, len(es))
-	for i := range es {
-		if !api.ToolPath(es[i].Path) {
-			m[es[i].Path] = &es[i]
-		}
+// sortByPath sorts es by path, keeping the order of duplicates.
+func sortByPath(es []api.Entry) []api.Entry {
+	sort.SliceStable(es, func(a, b int) bool { return es[a].Path < es[b].Path })
+	return es
+}
+
+// skip returns the first index from i on of an entry that counts: not the
+// tool's, and the last of its path.
+func skip(es []api.Entry, i int) int {
+	for i < len(es) && (api.ToolPath(es[i].Path) || i+1 < len(es) && es[i+1].Path == es[i].Path) {
+		i++
 	}
-	return m
+	return i
 }
 
 // Count returns how many diffs there are of each kind.

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -90,5 +91,61 @@ func TestVersionRoundTrip(t *testing.T) {
 	}
 	if VersionOf(nil) != nil || (*Version)(nil).Entry("x") != nil {
 		t.Error("nil does not stay nil")
+	}
+}
+
+func TestCompareDuplicates(t *testing.T) {
+	pristine := []api.Entry{file("b", "2", 0o644), file("a", "0", 0o644), file("a", "1", 0o644)}
+	local := []api.Entry{file("a", "1", 0o644), file("b", "9", 0o644), file("b", "2", 0o644), file("updates/x", "1", 0o644)}
+	if d := Compare(pristine, local); len(d) != 0 {
+		t.Errorf("the last entry of each path does not count: %+v", d)
+	}
+}
+
+// TestCompareRandom checks Compare against the obvious map-based
+// comparison on random trees.
+func TestCompareRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var pristine, local []api.Entry
+		for k := range 30 {
+			p := fmt.Sprintf("d%d/f%d", r.IntN(3), k)
+			if r.IntN(4) > 0 {
+				pristine = append(pristine, file(p, fmt.Sprint(r.IntN(2)), 0o644))
+			}
+			if r.IntN(4) > 0 {
+				local = append(local, file(p, fmt.Sprint(r.IntN(2)), 0o644))
+			}
+		}
+		r.Shuffle(len(local), func(i, j int) { local[i], local[j] = local[j], local[i] })
+		want := map[string]Kind{}
+		pm, lm := map[string]string{}, map[string]string{}
+		for _, e := range pristine {
+			pm[e.Path] = e.SHA256
+		}
+		for _, e := range local {
+			lm[e.Path] = e.SHA256
+		}
+		for p, s := range pm {
+			if ls, ok := lm[p]; !ok {
+				want[p] = Removed
+			} else if ls != s {
+				want[p] = Modified
+			}
+		}
+		for p := range lm {
+			if _, ok := pm[p]; !ok {
+				want[p] = Added
+			}
+		}
+		got := Compare(pristine, local)
+		if len(got) != len(want) {
+			t.Fatalf("%d diffs, want %d", len(got), len(want))
+		}
+		for i, d := range got {
+			if want[d.Path] != d.Kind || i > 0 && got[i-1].Path >= d.Path {
+				t.Fatalf("diff %d: %+v (want %s, sorted)", i, d, want[d.Path])
+			}
+		}
 	}
 }
