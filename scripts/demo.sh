@@ -2,7 +2,7 @@
 # make demo: an update server on embedded storage in a temporary folder, a
 # generated sample product with two updates (the second a security fix), a
 # customer who customised deployment.toml and a jar, and the update tool
-# walked through details, a dry run, a clean update with a merge, an update
+# walked through details, --status, a dry run, a clean update with a merge, an update
 # with a conflict, a .final and --continue, and a revert. Each step prints
 # what it runs, what changed, and its exit code.
 set -u
@@ -67,6 +67,9 @@ cd "$home/bin"
 
 step "4. What is there: --details"
 run "./$tool" --non-interactive --channel full --details
+
+step "4b. What the customer changed: --status (files, and the settings of deployment.toml)"
+run "./$tool" --non-interactive --status
 
 step "5. A dry run of everything: nothing changes, exit code as the real run would"
 run "./$tool" --non-interactive --dry-run

@@ -13,7 +13,29 @@ import (
 
 // newProgress shows a download: a bar on a terminal, plain lines otherwise.
 func newProgress(w io.Writer, tty bool, total int64, n int) updater.Progress {
-	desc := fmt.Sprintf("downloading %d file(s)", n)
+	return startProgress(w, tty, progressWords{"downloading", "downloaded"}, total, n)
+}
+
+// Hashing shows progress only from this much work on: below it, a run
+// takes a moment and lines about it would be noise.
+const (
+	hashProgressBytes = 256 << 20
+	hashProgressFiles = 20000
+)
+
+// newHashProgress shows the hashing of a whole product (--status).
+func newHashProgress(w io.Writer, tty bool, total int64, n int) updater.Progress {
+	if total < hashProgressBytes && n < hashProgressFiles {
+		return noProgress{}
+	}
+	return startProgress(w, tty, progressWords{"hashing", "hashed"}, total, n)
+}
+
+// progressWords name the work in progress and done.
+type progressWords struct{ doing, done string }
+
+func startProgress(w io.Writer, tty bool, words progressWords, total int64, n int) updater.Progress {
+	desc := fmt.Sprintf("%s %d file(s)", words.doing, n)
 	if tty {
 		return barProgress{progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(w),
@@ -25,8 +47,13 @@ func newProgress(w io.Writer, tty bool, total int64, n int) updater.Progress {
 		)}
 	}
 	fmt.Fprintf(w, "update: %s, %s\n", desc, humanize.IBytes(uint64(total)))
-	return &lineProgress{w: w, total: total}
+	return &lineProgress{w: w, total: total, done: words.done}
 }
+
+type noProgress struct{}
+
+func (noProgress) Add(int) {}
+func (noProgress) Done()   {}
 
 type barProgress struct{ *progressbar.ProgressBar }
 
@@ -38,23 +65,24 @@ type lineProgress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	total int64
-	done  int64
+	got   int64
 	shown int
+	done  string // the verb for work done: "downloaded"
 }
 
 func (p *lineProgress) Add(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done += int64(n)
+	p.got += int64(n)
 	if p.total <= 0 {
 		return
 	}
-	for q := int(p.done * 4 / p.total); p.shown < q && p.shown < 3; {
+	for q := int(p.got * 4 / p.total); p.shown < q && p.shown < 3; {
 		p.shown++
-		fmt.Fprintf(p.w, "update: downloaded %d%%\n", p.shown*25)
+		fmt.Fprintf(p.w, "update: %s %d%%\n", p.done, p.shown*25)
 	}
 }
 
 func (p *lineProgress) Done() {
-	fmt.Fprintf(p.w, "update: downloaded %s\n", humanize.IBytes(uint64(p.done)))
+	fmt.Fprintf(p.w, "update: %s %s\n", p.done, humanize.IBytes(uint64(p.got)))
 }

@@ -45,6 +45,9 @@ type options struct {
 	exportBundle   string // --export-bundle FILE
 	from           int64  // --from LEVEL for --export-bundle; -1: this home's level
 	bundle         string // --bundle FILE
+	status         bool   // --status
+	export         string // --export DIR, with --status
+	applyOverlay   string // --apply-overlay DIR
 
 	// The hooks (updates/hooks, see hooks.go).
 	hookTimeout     time.Duration // --hook-timeout: the time limit of each hook
@@ -56,9 +59,14 @@ const examples = `  ./update_linux                      update to the newest lev
   ./update_linux -d                   list applied and available updates
   ./update_linux -t 1700000000000     update only up to that level
   ./update_linux --continue           after writing each F.final, finish an update stopped on conflicts
-  ./update_linux --revert             undo the last update (again: the one before it)
+  ./update_linux --revert             undo the last update or overlay (again: the run before it)
   ./update_linux --hotfix HF-1234     apply the hotfix support published for your account (level unchanged)
   ./update_linux --revert --hotfix HF-1234   undo that hotfix alone, even after later updates
+  ./update_linux --status             list what you changed: files modified, added, removed, settings
+  ./update_linux --status --export ~/acme-custom
+                                      write what you changed as an overlay folder
+  ./update_linux --apply-overlay ~/acme-custom
+                                      bring those changes into a fresh installation (same or later level)
   ./update_linux --ca-file ca.pem     trust the private certificate authority of your update server
   ./update_linux --no-report          update without telling the update server the result
   ./update_linux --export-bundle b.zip --from 1700000100000
@@ -73,7 +81,7 @@ Exit codes:
   0  success
   1  error, a failed hook included (nothing was changed unless the message says otherwise)
   2  the tool updated itself: run it again
-  3  merge conflicts to resolve (see --continue)
+  3  merge conflicts to resolve (see --continue); --apply-overlay: conflicts, nothing was changed
   4  reverted
 
 Conflicts: for a file F that you and the update both changed, F stays as you had it, F.old holds
@@ -88,6 +96,12 @@ the first file changes: if it fails, nothing is changed. post-update runs once t
 in place, as a health check: if it fails, --revert-on-failure reverts the update, a terminal asks
 "revert? [y/N]", otherwise the update stays; the exit code is 1 in each case. Neither runs on
 --dry-run, --details, --revert, or when the product is up to date. --hook-timeout bounds each.
+
+Overlays: --status --export DIR writes DIR/overlay.json (product, level, and each changed path with
+its vendor's and your hashes), DIR/files/ (your version of each modified or added file) and
+DIR/pristine/ (the vendor's version of each modified file). --apply-overlay DIR re-applies it to a
+fresh installation of the same product, merging where the vendor changed the file since; it changes
+nothing when a file conflicts (exit 3), and --revert undoes it. The level stays as it was.
 
 Report: after an update, --continue or --revert the tool tells the update server this
 installation's random id (kept in updates/installation-id), its update level and the result
@@ -111,6 +125,9 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 			if o.version {
 				fmt.Fprintf(stdout, "update %s\n", toolVersion())
 				return nil
+			}
+			if o.export != "" && !o.status {
+				return errors.New("--export goes with --status: --status --export DIR")
 			}
 			return runTool(cmd.Context(), &o, stdin, stdout, stderr)
 		},
@@ -143,11 +160,16 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.exportBundle, "export-bundle", "", "write an offline bundle to `file`: everything an installation at --from needs to reach the newest level of your channel (or -t), signed by the vendor; changes nothing here")
 	f.Int64Var(&o.from, "from", -1, "with --export-bundle: the `level` of the installation the bundle is for (0: the base distribution; default this installation's level)")
 	f.StringVar(&o.bundle, "bundle", "", "update from the offline bundle in `file` instead of the update server: the same checks, merges, conflicts and --revert")
-	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "export-bundle")
-	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "export-bundle", "bundle")
+	f.BoolVar(&o.status, "status", false, "list every file that differs from the vendor's files at this level (modified, added, removed) and the settings changed; change nothing")
+	f.StringVar(&o.export, "export", "", "with --status: write the changes as an overlay into `DIR` (new or empty; see Overlays above)")
+	f.StringVar(&o.applyOverlay, "apply-overlay", "", "re-apply the changes an overlay `DIR` holds (from --status --export) to this installation; --revert undoes it")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "export-bundle", "status")
+	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "export-bundle", "bundle", "apply-overlay", "status")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
 	cmd.MarkFlagsMutuallyExclusive("hotfix", "continue", "details", "timestamp")
-	cmd.MarkFlagsMutuallyExclusive("hotfix", "bundle", "export-bundle")
+	cmd.MarkFlagsMutuallyExclusive("hotfix", "bundle", "export-bundle", "apply-overlay", "status")
+	cmd.MarkFlagsMutuallyExclusive("apply-overlay", "details", "timestamp")
+	cmd.MarkFlagsMutuallyExclusive("status", "details", "timestamp", "bundle")
 	return cmd
 }
 
@@ -238,7 +260,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 		fmt.Fprintf(stderr, "update: found an interrupted %s (%s) and %s it\n", r.Action, r.Txn, what)
 	}
-	if !o.details && o.exportBundle == "" {
+	if !o.details && o.exportBundle == "" && !o.status {
 		if pid, ok := h.ServerRunning(); ok {
 			return fmt.Errorf("the product's server is running (pid %d in %s): stop it, then run the tool again", pid, h.Path(home.PidFile))
 		}
@@ -267,6 +289,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	u.BeforeChange = hk.beforeChange
 	isTTY := term.IsTerminal(int(os.Stderr.Fd()))
 	u.NewProgress = func(total int64, n int) updater.Progress { return newProgress(stderr, isTTY, total, n) }
+	u.NewHashProgress = func(total int64, n int) updater.Progress { return newHashProgress(stderr, isTTY, total, n) }
 	print := func(rep interface{ WriteText(io.Writer) }, err error) error {
 		if rep != nil && !isNil(rep) {
 			if o.json {
@@ -300,6 +323,11 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 		}
 		rp.send(ctx, nil, result(rep, err))
 		return err
+	case o.applyOverlay != "":
+		// The overlay brings its own versions: no server is needed, and
+		// the level does not change, so there is nothing to report.
+		rep, err := u.ApplyOverlay(ctx, updater.ApplyOptions{Dir: o.applyOverlay, DryRun: o.dryRun})
+		return print(rep, err)
 	}
 
 	if o.bundle != "" {
@@ -338,7 +366,7 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	}
 	// An update reports how it went once it reached the server.
 	report := func(rep *updater.Report, err error) {
-		if !o.details && !o.dryRun && !errors.Is(err, client.ErrUnauthorized) {
+		if !o.details && !o.status && !o.dryRun && !errors.Is(err, client.ErrUnauthorized) {
 			rp.send(ctx, sess.client, result(rep, err))
 		}
 	}
@@ -351,6 +379,10 @@ func runHome(ctx context.Context, o *options, stdin *os.File, stdout, stderr io.
 	if o.details {
 		d, err := u.Details(ctx, o.timestamp)
 		return print(d, sessionError(h, err))
+	}
+	if o.status {
+		s, err := u.Status(ctx, updater.StatusOptions{Export: o.export})
+		return print(s, sessionError(h, err))
 	}
 	if o.hotfix != "" {
 		var rep *updater.Report
@@ -401,6 +433,8 @@ func isNil(v any) bool {
 	case *updater.Details:
 		return r == nil
 	case *updater.ExportReport:
+		return r == nil
+	case *updater.Status:
 		return r == nil
 	}
 	return v == nil

@@ -133,3 +133,34 @@ func decideSettings(format string, b, o, t flatSettings) (*Report, map[string]st
 	}
 	return rep, want, nil
 }
+
+// KnowsFormat reports whether name has the extension of a format merged
+// setting by setting (TOML, XML, Java properties, YAML, JSON), so that a
+// caller can skip reading files Changes would not report on.
+func KnowsFormat(name string) bool {
+	return formats[strings.ToLower(path.Ext(name))] != nil
+}
+
+// Changes tells, setting by setting, how ours differs from base for a file
+// of a format the structured merge knows: the report's Kept lists every
+// setting ours added, removed or changed (Base the vendor's value, Ours the
+// customer's; Theirs equals Base), and Taken and Conflicts are empty. It is
+// the structured merge of base, ours and base: the merge File would do if
+// the update left the file as the vendor shipped it, minus File's shortcut
+// for that case. ok is false for an unknown format, for a file that is not
+// text, and when the format's merge cannot read the versions setting by
+// setting (it would fall back to lines).
+func Changes(name string, base, ours []byte) (rep *Report, ok bool) {
+	if unmergeable(name, base, ours) != "" {
+		return nil, false
+	}
+	f := formats[strings.ToLower(path.Ext(name))]
+	if f == nil {
+		return nil, false
+	}
+	_, rep, err := f(base, ours, base)
+	if err != nil || rep == nil || len(rep.Taken) > 0 || len(rep.Conflicts) > 0 {
+		return nil, false
+	}
+	return rep, true
+}

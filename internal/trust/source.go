@@ -137,6 +137,55 @@ func (s *Source) Pristine(ctx context.Context, product string, applied []api.Upd
 	return out, nil
 }
 
+// PristineTree returns every entry of the vendor's tree at the level the
+// applied updates bring, sorted by path, from the signed base distribution
+// (read entry by entry) and the applied descriptors. The tool's own paths
+// are left out.
+func (s *Source) PristineTree(ctx context.Context, product string, applied []api.Update) ([]api.Entry, error) {
+	b, err := s.target(ctx, api.BaseTarget(product))
+	if err != nil {
+		return nil, err
+	}
+	return pristineTree(b, product, applied)
+}
+
+// pristineTree folds applied into the base distribution b of product.
+func pristineTree(b []byte, product string, applied []api.Update) ([]api.Entry, error) {
+	// What the updates did last to each path they touch; nil: removed.
+	changed := make(map[string]*api.Entry)
+	us := slices.Clone(applied)
+	sort.Slice(us, func(i, j int) bool { return us[i].Timestamp < us[j].Timestamp })
+	for _, u := range us {
+		for _, c := range u.Files {
+			if c.Remove {
+				changed[c.Path] = nil
+			} else {
+				e := c.Entry
+				changed[c.Path] = &e
+			}
+		}
+	}
+	var out []api.Entry
+	signedFor, err := eachBase(b, func(e *api.Entry) {
+		if _, ok := changed[e.Path]; !ok && !api.ToolPath(e.Path) {
+			out = append(out, *e)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("base distribution of %s: %v", product, err)
+	}
+	if signedFor != product {
+		return nil, fmt.Errorf("the base distribution signed for %s was served for %s (a mix-and-match attack); nothing was changed", signedFor, product)
+	}
+	for _, e := range changed {
+		if e != nil && !api.ToolPath(e.Path) {
+			out = append(out, *e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
 // LatestTool returns the newest signed release of the tool for an OS and
 // architecture, or nil.
 func (s *Source) LatestTool(ctx context.Context, goos, goarch string) (*api.ToolRelease, error) {
@@ -192,33 +241,43 @@ func (s *Source) target(ctx context.Context, p string) ([]byte, error) {
 // in memory.
 func pickBase(b []byte, want map[string]bool) (out map[string]*api.Entry, product string, err error) {
 	out = make(map[string]*api.Entry, len(want))
+	product, err = eachBase(b, func(e *api.Entry) {
+		if want[e.Path] {
+			out[e.Path] = e
+		}
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, product, nil
+}
+
+// eachBase reads a base distribution (api.Base), calling f with each entry
+// as it is decoded, and returns the product it names.
+func eachBase(b []byte, f func(*api.Entry)) (product string, err error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := expectDelim(dec, '{'); err != nil {
-		return nil, "", err
+		return "", err
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		switch tok {
 		case "product":
 			err = dec.Decode(&product)
 		case "files":
-			err = eachEntry(dec, func(e *api.Entry) {
-				if want[e.Path] {
-					out[e.Path] = e
-				}
-			})
+			err = eachEntry(dec, f)
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)
 		}
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 	}
-	return out, product, expectDelim(dec, '}')
+	return product, expectDelim(dec, '}')
 }
 
 // eachEntry decodes a JSON array of entries, one at a time.

@@ -44,3 +44,40 @@ func FuzzPickBase(f *testing.F) {
 		}
 	})
 }
+
+func TestPristineTree(t *testing.T) {
+	base := api.Base{Product: "acme-1.0", Files: []api.Entry{
+		{Path: "a.txt", Kind: api.KindFile, SHA256: "a0", Size: 1},
+		{Path: "b.txt", Kind: api.KindFile, SHA256: "b0", Size: 1},
+		{Path: "c.txt", Kind: api.KindFile, SHA256: "c0", Size: 1},
+		{Path: "lib/l", Kind: api.KindSymlink, Target: "x"},
+	}}
+	b, _ := json.Marshal(base)
+	applied := []api.Update{
+		// Out of order on purpose: the later update wins.
+		{Timestamp: 20, Files: []api.Change{{Entry: api.Entry{Path: "b.txt", Kind: api.KindFile, SHA256: "b2", Size: 2}}}},
+		{Timestamp: 10, Files: []api.Change{
+			{Entry: api.Entry{Path: "b.txt", Kind: api.KindFile, SHA256: "b1", Size: 2}},
+			{Entry: api.Entry{Path: "c.txt"}, Remove: true},
+			{Entry: api.Entry{Path: "d/new.txt", Kind: api.KindFile, SHA256: "d1", Size: 3}},
+		}},
+	}
+	got, err := pristineTree(b, "acme-1.0", applied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range got {
+		lines = append(lines, e.Path+" "+e.SHA256+e.Target)
+	}
+	want := []string{"a.txt a0", "b.txt b2", "d/new.txt d1", "lib/l x"}
+	if fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("tree %q, want %q", lines, want)
+	}
+	if _, err := pristineTree(b, "other-1.0", nil); err == nil {
+		t.Error("a base signed for another product was accepted")
+	}
+	if _, err := pristineTree([]byte(`{"product":"acme-1.0","files":[`), "acme-1.0", nil); err == nil {
+		t.Error("a truncated base was accepted")
+	}
+}

@@ -37,9 +37,9 @@ type Op struct {
 type Journal struct {
 	Txn       string      `json:"txn"`    // unique name of the transaction
 	Run       string      `json:"run"`    // the run (update with its --continue) it belongs to
-	Action    string      `json:"action"` // "update", "continue" or "revert"
+	Action    string      `json:"action"` // "update", "continue", "revert" or "overlay"
 	Ops       []Op        `json:"ops"`
-	Before    *home.State `json:"before,omitempty"`     // the state before the run (update only)
+	Before    *home.State `json:"before,omitempty"`     // the state before the run (update and overlay only)
 	Cleanup   []string    `json:"cleanup,omitempty"`    // removed after commit
 	EmptyDirs []string    `json:"empty_dirs,omitempty"` // removed after commit when empty, in order
 }
@@ -49,6 +49,10 @@ const (
 	ActUpdate   = "update"
 	ActContinue = "continue"
 	ActRevert   = "revert"
+	// ActOverlay applies a customisation overlay (--apply-overlay): a run
+	// of its own, undone by --revert as an update is, that leaves the
+	// level as it was.
+	ActOverlay = "overlay"
 )
 
 // RunDir is the folder holding the backup and phase records of a run.
@@ -180,7 +184,7 @@ func Recover(h *home.Home) (*Recovered, error) {
 	if err := rollback(h, &j); err != nil {
 		return r, fmt.Errorf("roll back the interrupted %s: %w", j.Action, err)
 	}
-	if j.Action == ActUpdate {
+	if j.Action == ActUpdate || j.Action == ActOverlay {
 		if err := os.RemoveAll(h.Path(RunDir(j.Run))); err != nil {
 			return r, err
 		}

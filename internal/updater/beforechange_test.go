@@ -37,6 +37,10 @@ func (oneFileSource) Pristine(ctx context.Context, product string, applied []api
 	return map[string]*api.Entry{}, nil
 }
 
+func (oneFileSource) PristineTree(ctx context.Context, product string, applied []api.Update) ([]api.Entry, error) {
+	return nil, nil
+}
+
 func (oneFileSource) Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error {
 	_, err := io.WriteString(w, oneFileData)
 	return err

@@ -34,6 +34,10 @@ func (hostileSource) Pristine(ctx context.Context, product string, applied []api
 	return map[string]*api.Entry{}, nil
 }
 
+func (hostileSource) PristineTree(ctx context.Context, product string, applied []api.Update) ([]api.Entry, error) {
+	return nil, nil
+}
+
 func (hostileSource) Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error {
 	_, err := io.WriteString(w, "pwned")
 	return err

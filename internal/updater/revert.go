@@ -25,8 +25,13 @@ func (u *Updater) Revert(ctx context.Context) (*Report, error) {
 		return nil, fmt.Errorf("nothing to revert: %s is at level %s and no update run is kept in %s", u.Product, LevelString(st.Level), home.BackupDir)
 	}
 	run := st.Runs[len(st.Runs)-1]
+	// A run is an update (with its --continue) or an overlay applied.
+	start := txn.ActUpdate
+	if !fsx.Exists(u.Home.Path(txn.PhaseFile(run, start))) && fsx.Exists(u.Home.Path(txn.PhaseFile(run, txn.ActOverlay))) {
+		start = txn.ActOverlay
+	}
 	var phases []txn.Journal
-	for _, action := range []string{txn.ActUpdate, txn.ActContinue} {
+	for _, action := range []string{start, txn.ActContinue} {
 		var j txn.Journal
 		err := home.ReadJSON(u.Home.Path(txn.PhaseFile(run, action)), &j)
 		if errors.Is(err, fs.ErrNotExist) && action == txn.ActContinue {

@@ -274,6 +274,36 @@ func stack(dist map[string]*api.Entry, ls layers, paths []string) map[string]*ap
 	return out
 }
 
+// stackTree returns the vendor's whole tree after the base
+// distribution's entries dist (sorted by path) and ls, sorted by path,
+// without the tool's own paths.
+func stackTree(dist []api.Entry, ls layers) []api.Entry {
+	changed := map[string]*api.Entry{} // what ls did last to each path; nil: removed
+	for _, l := range ls {
+		for _, c := range l {
+			if c.Remove {
+				changed[c.Path] = nil
+			} else {
+				e := c.Entry
+				changed[c.Path] = &e
+			}
+		}
+	}
+	out := make([]api.Entry, 0, len(dist)+len(changed))
+	for _, e := range dist {
+		if _, ok := changed[e.Path]; !ok && !api.ToolPath(e.Path) {
+			out = append(out, e)
+		}
+	}
+	for _, e := range changed {
+		if e != nil && !api.ToolPath(e.Path) {
+			out = append(out, *e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
 // decide plans every path of a transition, merging text files in memory.
 func (u *Updater) decide(ctx context.Context, tr transition) ([]decided, error) {
 	paths := tr.paths

@@ -24,6 +24,10 @@ type Source interface {
 	// Pristine returns the vendor's entries of paths after the base
 	// distribution and the applied updates; nil means absent.
 	Pristine(ctx context.Context, product string, applied []api.Update, paths []string) (map[string]*api.Entry, error)
+	// PristineTree returns every vendor's entry after the base
+	// distribution and the applied updates, sorted by path, the tool's
+	// own paths left out (for --status).
+	PristineTree(ctx context.Context, product string, applied []api.Update) ([]api.Entry, error)
 	// Blob writes the content named by sha to w, verified against sha and size.
 	Blob(ctx context.Context, sha string, size int64, w io.Writer, progress func(int)) error
 	// Fetch downloads the content named by sha into the file name, resuming
@@ -72,6 +76,9 @@ type Updater struct {
 	// NewProgress starts a progress display for a download of total bytes
 	// in n files; nil shows nothing.
 	NewProgress func(total int64, n int) Progress
+	// NewHashProgress starts a progress display for hashing total bytes in
+	// n files (--status); nil shows nothing.
+	NewHashProgress func(total int64, n int) Progress
 }
 
 func (u *Updater) logf(format string, args ...any) {
