@@ -166,10 +166,11 @@ func newRootCommand(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "details", "dry-run", "export-bundle", "status")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "export-bundle", "bundle", "apply-overlay", "status")
 	cmd.MarkFlagsMutuallyExclusive("continue", "revert", "timestamp")
-	cmd.MarkFlagsMutuallyExclusive("hotfix", "continue", "details", "timestamp")
 	cmd.MarkFlagsMutuallyExclusive("hotfix", "bundle", "export-bundle", "apply-overlay", "status")
-	cmd.MarkFlagsMutuallyExclusive("apply-overlay", "details", "timestamp")
-	cmd.MarkFlagsMutuallyExclusive("status", "details", "timestamp", "bundle")
+	for _, pair := range [][2]string{{"hotfix", "continue"}, {"hotfix", "details"}, {"hotfix", "timestamp"},
+		{"apply-overlay", "details"}, {"apply-overlay", "timestamp"}, {"status", "timestamp"}} {
+		cmd.MarkFlagsMutuallyExclusive(pair[0], pair[1])
+	}
 	return cmd
 }
 

@@ -362,7 +362,16 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	err = ts.Exec(args[1], args[2:]...)
+	// A tool just copied into a home can be "busy" for an instant: a
+	// parallel script's fork holds the copy's write descriptor until its
+	// exec. The program did not start, so trying again is safe.
+	for attempt := 0; ; attempt++ {
+		err = ts.Exec(args[1], args[2:]...)
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	got := 0
 	var ee *exec.ExitError
 	switch {
