@@ -89,9 +89,9 @@ the vendor's previous version and F.updated the new one. Write the result to F.f
 --continue; or run --revert to undo the whole update.
 
 Hooks: updates/hooks/pre-update and updates/hooks/post-update, when present (executable; on
-Windows pre-update.cmd, .bat, .exe or .ps1), run around each update and --continue that changes
-the product, in PRODUCT_HOME, with PRODUCT_HOME, UPDATE_PRODUCT, UPDATE_ACTION (update or
-continue), UPDATE_FROM_LEVEL, UPDATE_TO_LEVEL and UPDATE_CHANNEL set. pre-update runs just before
+Windows pre-update.cmd, .bat, .exe or .ps1), run around each update (online or from a bundle),
+--continue and hotfix that changes the product, in PRODUCT_HOME, with PRODUCT_HOME, UPDATE_PRODUCT,
+UPDATE_ACTION (update, continue or hotfix), UPDATE_FROM_LEVEL, UPDATE_TO_LEVEL and UPDATE_CHANNEL set. pre-update runs just before
 the first file changes: if it fails, nothing is changed. post-update runs once the new level is
 in place, as a health check: if it fails, --revert-on-failure reverts the update, a terminal asks
 "revert? [y/N]", otherwise the update stays; the exit code is 1 in each case. Neither runs on
