@@ -192,8 +192,13 @@ func (h *Hook) Run(ctx context.Context, run Run, timeout time.Duration, out io.W
 	c.Stdout, c.Stderr = w, w
 	c.WaitDelay = waitDelay
 	commandLine(c, h.argv)
-	killTree(c)
-	err := c.Run()
+	started, done := killTree(c)
+	err := c.Start()
+	if err == nil {
+		started()
+		err = c.Wait()
+	}
+	done()
 	w.flush()
 	var ee *exec.ExitError
 	switch {

@@ -2,23 +2,50 @@ package hooks
 
 import (
 	"os/exec"
-	"strconv"
+	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/windows"
 )
 
 var goos = "windows"
 
-// killTree makes cancelling the hook's context kill the hook and the
-// processes it started (cmd.exe's or PowerShell's children) with taskkill
-// /T, or the hook alone when taskkill fails.
-func killTree(c *exec.Cmd) {
+// killTree makes cancelling the hook's context kill the hook and every
+// process it started (cmd.exe's or PowerShell's children): started puts
+// the hook into a job object of its own, which its children join, and
+// the cancel terminates the job; done closes it. Without a job (one that
+// could not be made), the cancel kills the hook alone.
+func killTree(c *exec.Cmd) (started, done func()) {
+	var job atomic.Uintptr // a windows.Handle once the hook is in it
 	c.Cancel = func() error {
-		kill := exec.Command("taskkill", "/T", "/F", "/PID", strconv.Itoa(c.Process.Pid))
-		if err := kill.Run(); err != nil {
-			return c.Process.Kill()
+		if j := windows.Handle(job.Load()); j != 0 && windows.TerminateJobObject(j, 1) == nil {
+			return nil
 		}
-		return nil
+		return c.Process.Kill()
 	}
+	started = func() {
+		j, err := windows.CreateJobObject(nil, nil)
+		if err != nil {
+			return
+		}
+		p, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(c.Process.Pid))
+		if err != nil {
+			windows.CloseHandle(j)
+			return
+		}
+		defer windows.CloseHandle(p)
+		if windows.AssignProcessToJobObject(j, p) != nil {
+			windows.CloseHandle(j)
+			return
+		}
+		job.Store(uintptr(j))
+	}
+	done = func() {
+		if j := windows.Handle(job.Swap(0)); j != 0 {
+			windows.CloseHandle(j)
+		}
+	}
+	return started, done
 }
 
 // commandLine writes cmd /c's command line itself: cmd strips the first
