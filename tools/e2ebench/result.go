@@ -35,6 +35,7 @@ type result struct {
 	payload      map[string]payload
 	files        []fileBytes
 
+	status       []toolRun       // --status on the installation as shipped
 	bundleExport []time.Duration // --export-bundle
 	bundleUpdate []toolRun       // --bundle
 	bundleBytes  int64
@@ -156,11 +157,13 @@ func (r *result) write(w io.Writer) {
 	p("")
 	p("A no-op check sends %d request(s) (%s), %s in all.", len(r.noopRequests), strings.Join(r.noopRequests, "; "), mib(r.noopBytes))
 	p("")
-	p("| product | no-op check | peak memory, update | peak memory, no-op |")
-	p("|---|---|---|---|")
-	p("| %d files, %s | %s | %s | %s |", r.stats.Files, mib(r.stats.Bytes), ms(median(walls(r.noop))), mib(peak(r.update)), mib(peak(r.noop)))
+	p("| product | no-op check | peak memory, update | peak memory, no-op | `--status` (hashes every file) | peak memory, `--status` |")
+	p("|---|---|---|---|---|---|")
+	p("| %d files, %s | %s | %s | %s | %s | %s |", r.stats.Files, mib(r.stats.Bytes), ms(median(walls(r.noop))), mib(peak(r.update)), mib(peak(r.noop)),
+		ms(median(walls(r.status))), mib(peak(r.status)))
 	if b := r.big; b != nil {
-		p("| %d files, %s | %s | %s | %s |", b.stats.Files, mib(b.stats.Bytes), ms(median(walls(b.noop))), mib(peak(b.update)), mib(peak(b.noop)))
+		p("| %d files, %s | %s | %s | %s | %s | %s |", b.stats.Files, mib(b.stats.Bytes), ms(median(walls(b.noop))), mib(peak(b.update)), mib(peak(b.noop)),
+			ms(median(walls(b.status))), mib(peak(b.status)))
 		p("")
 		p("No-op check at %d files against %d files: %s.", b.stats.Files, r.stats.Files, ratio(median(walls(b.noop)), median(walls(r.noop))))
 	}
