@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"inplace/internal/sample"
+	"inplace/internal/testenv"
 )
 
 // testServer is a real update-server process on a loopback port.
@@ -101,7 +102,7 @@ func (s *testServer) addUser(t *testing.T, user, password, product, channel stri
 func (s *testServer) installHome(t *testing.T, dist string) string {
 	t.Helper()
 	h := filepath.Join(t.TempDir(), "home")
-	if err := copyTree(dist, h); err != nil {
+	if err := testenv.CopyTree(dist, h); err != nil {
 		t.Fatal(err)
 	}
 	s.trust(t, h)

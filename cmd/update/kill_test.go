@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"inplace/internal/testenv"
 )
 
 // TestKillAtEveryStep kills the tool with SIGKILL at every step of its
@@ -51,26 +53,26 @@ func TestKillAtEveryStep(t *testing.T) {
 	// after --continue (new). Snapshots include updates/ (state, backups).
 	root := t.TempDir()
 	old := filepath.Join(root, "old")
-	if err := copyTree(base, old); err != nil {
+	if err := testenv.CopyTree(base, old); err != nil {
 		t.Fatal(err)
 	}
 	srv.trust(t, old)
 	customiseBig(t, old)
 	run(old, "", "-d") // log in once: the snapshot keeps the session
 	pending := filepath.Join(root, "pending")
-	copyTree(old, pending)
+	testenv.CopyTree(old, pending)
 	if code := run(pending, ""); code != 3 {
 		t.Fatalf("update: exit %d, want 3", code)
 	}
 	finals := filepath.Join(root, "finals")
-	copyTree(pending, finals)
+	testenv.CopyTree(pending, finals)
 	for i := 80; i < 100; i++ {
 		jar := filepath.Join(finals, fmt.Sprintf("lib/j%03d.jar", i))
 		b, _ := os.ReadFile(jar + ".updated")
 		os.WriteFile(jar+".final", b, 0o644)
 	}
 	resolved := filepath.Join(root, "resolved")
-	copyTree(finals, resolved)
+	testenv.CopyTree(finals, resolved)
 	if code := run(resolved, "", "--continue"); code != 0 {
 		t.Fatalf("--continue: exit %d", code)
 	}
@@ -98,7 +100,7 @@ func TestKillAtEveryStep(t *testing.T) {
 				continue
 			}
 			h := filepath.Join(t.TempDir(), "home")
-			copyTree(c.from, h)
+			testenv.CopyTree(c.from, h)
 			if code := run(h, fmt.Sprintf("%s:%d", c.action, step), c.args...); code != -1 {
 				// The hook's step was never reached (e.g. revert has fewer ops than counted).
 				continue

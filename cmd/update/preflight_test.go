@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"inplace/internal/testenv"
 )
 
 // TestPreflight: before anything is downloaded or changed, a run that could
@@ -162,7 +164,7 @@ func TestPreflight(t *testing.T) {
 		}
 		defer exec.Command("umount", dir).Run()
 		h := filepath.Join(dir, "home")
-		if err := copyTree(l.Base, h); err != nil {
+		if err := testenv.CopyTree(l.Base, h); err != nil {
 			t.Fatal(err)
 		}
 		srv.trust(t, h)

@@ -74,7 +74,7 @@ func TestReplicaKilledDuringDownloads(t *testing.T) {
 	homes := make([]string, installs)
 	for i := range homes {
 		homes[i] = filepath.Join(dir, fmt.Sprintf("home%d", i))
-		if err := copyTree(base, homes[i]); err != nil {
+		if err := testenv.CopyTree(base, homes[i]); err != nil {
 			t.Fatal(err)
 		}
 		writeFile(t, filepath.Join(homes[i], "updates", "root.json"), root)

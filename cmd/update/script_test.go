@@ -297,7 +297,7 @@ func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: install SRC HOME [TOOL]")
 	}
 	src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
-	ts.Check(copyTree(src, dst))
+	ts.Check(testenv.CopyTree(src, dst))
 	tool := bin("update")
 	if len(args) == 3 {
 		tool = bin(args[2])
@@ -310,36 +310,6 @@ func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.MkdirAll(filepath.Join(dst, "updates"), 0o755))
 		ts.Check(os.WriteFile(filepath.Join(dst, "updates", "root.json"), root, 0o644))
 	}
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case info.Mode()&fs.ModeSymlink != 0:
-			l, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, to)
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(to, b, info.Mode().Perm())
-		}
-	})
 }
 
 // customise [-conflicting] HOME: make the sample customer's changes.

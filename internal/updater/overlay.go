@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 
@@ -163,25 +162,7 @@ func (u *Updater) mergeOverlay(ov *overlayDir, s *decided) error {
 	if err != nil {
 		return err
 	}
-	r := merge.File(s.Path, base, ours, theirs)
-	s.report = r.Report
-	if r.Clean {
-		s.merged = r.Merged
-		return nil
-	}
-	s.Action = plan.Conflict
-	switch {
-	case r.Reason != "":
-		s.Reason = r.Reason
-	case r.Report != nil:
-		keys := make([]string, len(r.Report.Conflicts))
-		for i, c := range r.Report.Conflicts {
-			keys[i] = c.Key
-		}
-		s.Reason = "you and the vendor (since the overlay's level) changed the same setting(s): " + strings.Join(keys, ", ")
-	default:
-		s.Reason = fmt.Sprintf("you and the vendor (since the overlay's level) changed the same lines (%d place(s))", r.Conflicts)
-	}
+	s.take(merge.File(s.Path, base, ours, theirs), "the vendor (since the overlay's level)")
 	return nil
 }
 

@@ -377,7 +377,7 @@ func TestApplyOverlayRefuses(t *testing.T) {
 			if err := os.CopyFS(dir, os.DirFS(good)); err != nil {
 				// CopyFS does not copy links: copy the tree ourselves.
 				os.RemoveAll(dir)
-				if err := copyDir(good, dir); err != nil {
+				if err := testenv.CopyTree(good, dir); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -401,37 +401,6 @@ func TestApplyOverlayRefuses(t *testing.T) {
 			}
 		})
 	}
-}
-
-// copyDir copies a tree, links as links.
-func copyDir(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case fi.Mode()&fs.ModeSymlink != 0:
-			l, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, to)
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(to, b, fi.Mode().Perm())
-		}
-	})
 }
 
 // crash stops a transaction where it is, as a killed process would.

@@ -344,27 +344,33 @@ func (u *Updater) decide(ctx context.Context, tr transition) ([]decided, error) 
 		if err != nil {
 			return nil, err
 		}
-		r := merge.File(s.Path, s.base, ours, s.target)
-		s.report = r.Report
-		if r.Clean {
-			s.merged = r.Merged
-			continue
-		}
-		s.Action = plan.Conflict
-		switch {
-		case r.Reason != "":
-			s.Reason = r.Reason
-		case r.Report != nil:
-			keys := make([]string, len(r.Report.Conflicts))
-			for i, c := range r.Report.Conflicts {
-				keys[i] = c.Key
-			}
-			s.Reason = "you and the update changed the same setting(s): " + strings.Join(keys, ", ")
-		default:
-			s.Reason = fmt.Sprintf("you and the update changed the same lines (%d place(s))", r.Conflicts)
-		}
+		s.take(merge.File(s.Path, s.base, ours, s.target), "the update")
 	}
 	return steps, nil
+}
+
+// take records the three-way merge r of a Merge step: its bytes when
+// clean, or else a conflict saying why; other names who changed the file
+// besides the customer.
+func (s *decided) take(r merge.Result, other string) {
+	s.report = r.Report
+	if r.Clean {
+		s.merged = r.Merged
+		return
+	}
+	s.Action = plan.Conflict
+	switch {
+	case r.Reason != "":
+		s.Reason = r.Reason
+	case r.Report != nil:
+		keys := make([]string, len(r.Report.Conflicts))
+		for i, c := range r.Report.Conflicts {
+			keys[i] = c.Key
+		}
+		s.Reason = "you and " + other + " changed the same setting(s): " + strings.Join(keys, ", ")
+	default:
+		s.Reason = fmt.Sprintf("you and %s changed the same lines (%d place(s))", other, r.Conflicts)
+	}
 }
 
 // applyRule lets the home's merge-rules decide a path that both the
